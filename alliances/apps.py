@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AlliancesConfig(AppConfig):
+    name = "alliances"
+    verbose_name = _("Alliances")
+
+    def ready(self):
+        from . import signals  # noqa: F401  (login, logout and failed-login auditing)

@@ -1,0 +1,104 @@
+"""Writing the audit log. Services call `record_event`; the actor and address come from the request context."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from .models import AuditEntry, AuditOutcome
+from .tenancy import current_scope, unscoped
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    label: str
+    address: str | None
+
+
+_current_actor: ContextVar[Actor | None] = ContextVar("chanjiao_audit_actor", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(user, address: str | None = None) -> Iterator[Actor]:
+    """Set who is acting for the records written in this block (requests, tasks, commands)."""
+    actor = Actor(
+        user_id=getattr(user, "pk", None) if user is not None and user.is_authenticated else None,
+        label=str(user) if user is not None and user.is_authenticated else "",
+        address=address,
+    )
+    token = _current_actor.set(actor)
+    try:
+        yield actor
+    finally:
+        _current_actor.reset(token)
+
+
+def current_actor() -> Actor | None:
+    return _current_actor.get()
+
+
+def record_event(
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    alliance=None,
+    outcome: str = AuditOutcome.SUCCESS,
+    detail: dict | None = None,
+    user=None,
+    address: str | None = None,
+) -> AuditEntry:
+    """Append one entry. `alliance` defaults to the object's alliance, then to a single-alliance scope."""
+    actor = current_actor()
+    if user is None and actor is not None:
+        user_id, label = actor.user_id, actor.label
+    elif user is not None and getattr(user, "pk", None):
+        user_id, label = user.pk, str(user)
+    else:
+        user_id, label = None, (getattr(user, "username", "") or "")
+    if address is None and actor is not None:
+        address = actor.address
+    alliance_id = _alliance_id_for(obj, alliance)
+    return AuditEntry.objects.create(
+        actor_id=user_id,
+        actor_label=label[:150],
+        alliance_id=alliance_id,
+        action=action,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        outcome=outcome,
+        address=address or None,
+        detail=detail or {},
+    )
+
+
+def _alliance_id_for(obj, alliance) -> int | None:
+    if alliance is not None:
+        return alliance if isinstance(alliance, int) else alliance.pk
+    if obj is not None:
+        if obj._meta.label == "alliances.Alliance":
+            return obj.pk
+        if getattr(obj, "alliance_id", None):
+            return obj.alliance_id
+    scope = current_scope()
+    if scope is not None and not scope.unrestricted and len(scope.alliance_ids) == 1:
+        return next(iter(scope.alliance_ids))
+    return None
+
+
+def purge_expired_entries(now=None) -> int:
+    """Delete entries older than the retention period (never less than 180 days). Returns how many."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=max(180, settings.AUDIT_RETENTION_DAYS))
+    with unscoped("audit retention purge"):
+        expired = AuditEntry.objects.filter(at__lt=cutoff)
+        # The queryset refuses delete(); retention is the one sanctioned way out, done in one statement.
+        return models.QuerySet.delete(expired)[0]

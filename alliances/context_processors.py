@@ -1,0 +1,11 @@
+def navigation(request):
+    """Template context for the layout: the active alliance, the user's roles there, the switcher."""
+    from .access import alliances_of
+
+    membership = getattr(request, "membership", None)
+    user = getattr(request, "user", None)
+    return {
+        "current_alliance": getattr(request, "alliance", None),
+        "membership": membership,
+        "my_alliances": alliances_of(user) if user is not None and user.is_authenticated else [],
+    }

@@ -1,0 +1,76 @@
+"""Request context: who is acting, and which alliance scope the request runs in."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+
+from .access import access_alliance_by_slug, access_public_alliance_by_slug
+from .audit import acting_as
+from .net import client_address
+from .tenancy import Scope, reset_scope, set_scope, unscoped
+
+ALLIANCE_URL_KWARG = "alliance_slug"
+
+
+class RequestContextMiddleware:
+    """Set the audit actor and start every request with no scope, whatever the caller held."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = set_scope(None)
+        try:
+            with acting_as(getattr(request, "user", None), client_address(request)):
+                if request.path.startswith("/admin/") and getattr(request.user, "is_platform_operator", False):
+                    # Django admin is the platform operators' tool and sees every alliance.
+                    with unscoped("platform admin"):
+                        return self.get_response(request)
+                return self.get_response(request)
+        finally:
+            reset_scope(token)
+
+
+class AllianceScopeMiddleware:
+    """Resolve `/a/<alliance_slug>/…`, check the user's grant (404 without one), enter the scope.
+
+    API views under `/api/v1/alliances/<alliance_slug>/` do the same in their base class, after
+    DRF has authenticated the request (tokens are not known to middleware).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.alliance = None
+        request.membership = None
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        slug = view_kwargs.get(ALLIANCE_URL_KWARG)
+        if slug is None or getattr(view_func, "cls", None) is not None and _is_api_view(view_func):
+            return None
+        if getattr(view_func, "public_alliance_view", False):
+            alliance = access_public_alliance_by_slug(slug)
+            request.alliance = alliance
+        else:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            membership = access_alliance_by_slug(request.user, slug)  # 404 without a grant
+            request.alliance = membership.alliance
+            request.membership = membership
+            request.session["last_alliance"] = slug
+        set_scope(Scope(alliance_ids=frozenset({request.alliance.pk})))
+        return None
+
+
+def _is_api_view(view_func) -> bool:
+    from rest_framework.views import APIView
+
+    return issubclass(view_func.cls, APIView)
+
+
+def public_alliance_view(view):
+    """Mark a view under /a/<slug>/ as open to anyone (the scope is still entered)."""
+    view.public_alliance_view = True
+    return view

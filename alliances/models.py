@@ -1,0 +1,270 @@
+"""The tenant (Alliance), accounts and grants, the audit log and background jobs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .permissions import PlatformRole, Role
+from .tenancy import TenantManager, TenantModel
+
+mobile_validator = RegexValidator(r"^1[3-9]\d{9}$", _("Enter an 11-digit mainland mobile number."))
+division_code_validator = RegexValidator(r"^\d{6}$", _("A division code has 6 digits (GB/T 2260)."))
+
+
+class AllianceKind(models.TextChoices):
+    VOCATIONAL_GROUP = "vocational_group", _("Vocational education group")  # 职业教育集团
+    TECHNICAL_GROUP = "technical_group", _("Technical education group")  # 技工教育集团
+    INTEGRATION_ALLIANCE = "integration_alliance", _("Industry–education integration alliance")  # 产教融合联盟
+    CITY_CONSORTIUM = "city_consortium", _("City industry–education consortium")  # 市域产教联合体
+    INDUSTRY_COMMUNITY = "industry_community", _("Industry industry–education community")  # 行业产教融合共同体
+
+
+class AllianceStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    DISSOLVED = "dissolved", _("Dissolved")
+
+
+class Alliance(models.Model):
+    """The tenant. Global by nature: it is what scopes are made of."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=60)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True, help_text=_("Used in addresses: /a/<slug>/"))
+    kind = models.CharField(_("kind"), max_length=32, choices=AllianceKind.choices)
+    region_code = models.CharField(_("region code"), max_length=6, validators=[division_code_validator])
+    lead_department = models.CharField(_("lead department"), max_length=200, blank=True)
+    initiating_unit = models.CharField(_("initiating unit"), max_length=200, blank=True)
+    founded_on = models.DateField(_("founding date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=AllianceStatus.choices, default=AllianceStatus.ACTIVE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("alliance")
+        verbose_name_plural = _("alliances")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == AllianceStatus.ACTIVE
+
+
+class User(AbstractUser):
+    """Accounts are platform-wide; what a user may do in an alliance comes from their grants there."""
+
+    first_name = None
+    last_name = None
+    name = models.CharField(_("name"), max_length=100)
+    mobile = models.CharField(_("mobile"), max_length=11, blank=True, validators=[mobile_validator])
+    email = models.EmailField(_("e-mail"), blank=True)
+    platform_role = models.CharField(
+        _("platform role"),
+        max_length=20,
+        choices=PlatformRole.choices,
+        blank=True,
+        help_text=_("At most one platform duty per account (separation of duties)."),
+    )
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+
+    objects = UserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.name or self.username
+
+    def get_full_name(self):
+        return self.name
+
+    def get_short_name(self):
+        return self.name
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    @property
+    def is_platform_operator(self) -> bool:
+        return self.platform_role == PlatformRole.OPERATOR
+
+    @property
+    def is_security_admin(self) -> bool:
+        return self.platform_role == PlatformRole.SECURITY_ADMIN
+
+    @property
+    def is_audit_admin(self) -> bool:
+        return self.platform_role == PlatformRole.AUDIT_ADMIN
+
+
+class Grant(TenantModel):
+    """A role a user holds in one alliance. A user may hold several, in several alliances."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    member_unit = models.ForeignKey(
+        "members.MemberUnit",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="representatives",
+        verbose_name=_("member unit"),
+        help_text=_("Required for member representatives: the unit they act for."),
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    granted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("granted by")
+    )
+
+    class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        ordering = ["alliance", "user", "role"]
+        indexes = [models.Index(fields=["alliance", "role"])]
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "user", "role"], name="grant_unique_role_per_alliance"),
+            models.CheckConstraint(
+                condition=Q(role=Role.MEMBER_REPRESENTATIVE, member_unit__isnull=False)
+                | (~Q(role=Role.MEMBER_REPRESENTATIVE) & Q(member_unit__isnull=True)),
+                name="grant_member_unit_only_for_representatives",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", _("Success")
+    FAILURE = "failure", _("Failure")
+    DENIED = "denied", _("Denied")
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only; expired entries leave through purge_expired().")
+
+
+class AuditEntry(models.Model):
+    """One security-relevant event. Append-only: no UI, API or model method changes or deletes it.
+
+    Tenant-owned where it concerns an alliance (scoped like every tenant model); platform events
+    (logins, platform administration) have no alliance and are read by audit admins only.
+    """
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("actor")
+    )
+    actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
+    alliance = models.ForeignKey(
+        Alliance, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("alliance")
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = TenantManager.from_queryset(AuditEntryQuerySet)()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [models.Index(fields=["alliance", "-at"]), models.Index(fields=["actor", "-at"])]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+def job_result_path(job: Job, filename: str) -> str:
+    return f"jobs/{job.alliance_id}/{job.pk}/{filename}"
+
+
+class Job(TenantModel):
+    """The truth about one piece of background work: what, for whom, how far, with what result."""
+
+    kind = models.CharField(_("kind"), max_length=64)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    parameters_digest = models.CharField(max_length=64, editable=False)
+    status = models.CharField(_("status"), max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    result_file = models.FileField(_("result file"), upload_to=job_result_path, blank=True, max_length=300)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("requested by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        indexes = [models.Index(fields=["alliance", "-created_at"]), models.Index(fields=["alliance", "status"])]
+        constraints = [
+            # Two identical jobs (same alliance, kind and parameters) never run at once.
+            models.UniqueConstraint(
+                fields=["alliance", "kind", "parameters_digest"],
+                condition=Q(status__in=ACTIVE_JOB_STATUSES),
+                name="job_one_active_per_kind_and_parameters",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="job_progress_at_most_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+    @staticmethod
+    def digest(parameters: dict) -> str:
+        return hashlib.sha256(json.dumps(parameters, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_JOB_STATUSES
+
+    @property
+    def is_finished(self) -> bool:
+        return not self.is_active

@@ -1,0 +1,147 @@
+"""Tenant scoping: the active scope is a set of alliance ids held in a context variable.
+
+Every tenant-owned model inherits `TenantModel`; its default manager refuses to query when no
+scope is active, and filters to the scope's alliances when one is. Code that must see every
+alliance says so with `unscoped(reason)`, which is allowed only in a few named places
+(migrations, platform admin, cross-alliance bureau aggregates, background bootstrap).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ScopeError(RuntimeError):
+    """A tenant-owned model was queried or saved outside of any scope (or outside its scope)."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    alliance_ids: frozenset[int]
+    unrestricted: bool = False
+    reason: str = ""
+
+    def allows(self, alliance_id: int | None) -> bool:
+        return self.unrestricted or alliance_id in self.alliance_ids
+
+
+_active_scope: ContextVar[Scope | None] = ContextVar("chanjiao_alliance_scope", default=None)
+
+
+def current_scope() -> Scope | None:
+    return _active_scope.get()
+
+
+def set_scope(scope: Scope | None):
+    """Low-level: replace the scope and return the token to reset it. Prefer the context managers."""
+    return _active_scope.set(scope)
+
+
+def reset_scope(token) -> None:
+    _active_scope.reset(token)
+
+
+@contextlib.contextmanager
+def scope(alliance_ids: Iterable[int] | int) -> Iterator[Scope]:
+    """Enter a scope limited to the given alliance id(s)."""
+    ids = frozenset([alliance_ids] if isinstance(alliance_ids, int) else alliance_ids)
+    new = Scope(alliance_ids=ids)
+    token = _active_scope.set(new)
+    try:
+        yield new
+    finally:
+        _active_scope.reset(token)
+
+
+@contextlib.contextmanager
+def no_scope() -> Iterator[None]:
+    """Shield a block from any scope the caller holds (a request must not inherit a test's or a task's)."""
+    token = _active_scope.set(None)
+    try:
+        yield
+    finally:
+        _active_scope.reset(token)
+
+
+@contextlib.contextmanager
+def unscoped(reason: str) -> Iterator[Scope]:
+    """See every alliance. Only for the named places in the module docstring; the reason is required."""
+    if not reason:
+        raise ValueError("unscoped() needs a reason")
+    new = Scope(alliance_ids=frozenset(), unrestricted=True, reason=reason)
+    token = _active_scope.set(new)
+    try:
+        yield new
+    finally:
+        _active_scope.reset(token)
+
+
+def require_scope() -> Scope:
+    active = _active_scope.get()
+    if active is None:
+        raise ScopeError(
+            "A tenant-owned model was queried with no alliance scope active. "
+            "Enter one with alliances.tenancy.scope(...) or, in the few allowed places, unscoped(reason)."
+        )
+    return active
+
+
+class TenantQuerySet(models.QuerySet):
+    pass
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+    """Default manager of tenant-owned models: filters to the active scope, refuses without one."""
+
+    # Historical models in migrations get a plain manager.
+    use_in_migrations = False
+
+    def get_queryset(self):
+        active = require_scope()
+        queryset = super().get_queryset()
+        if active.unrestricted:
+            return queryset
+        return queryset.filter(alliance_id__in=active.alliance_ids)
+
+
+class TenantModel(models.Model):
+    """Abstract base of every tenant-owned model: a non-null alliance, scoped default manager."""
+
+    alliance = models.ForeignKey(
+        "alliances.Alliance",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("alliance"),
+        editable=False,
+    )
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+        # Relation traversal and deletion use Django's automatic plain base manager: they follow
+        # rows already reached through a scoped query, and the save() guard keeps writes in scope.
+
+    def save(self, *args, **kwargs):
+        guard_write(self.alliance_id)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        guard_write(self.alliance_id)
+        return super().delete(*args, **kwargs)
+
+
+def guard_write(alliance_id: int | None) -> None:
+    active = require_scope()
+    if not active.allows(alliance_id):
+        raise ScopeError(f"Refusing to write a row of alliance {alliance_id} outside the active scope.")
+
+
+def is_tenant_owned(model: type[models.Model]) -> bool:
+    return isinstance(model._default_manager, TenantManager)
