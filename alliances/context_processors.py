@@ -1,11 +1,13 @@
 def navigation(request):
     """Template context for the layout: the active alliance, the user's roles there, the switcher."""
     from .access import alliances_of
+    from .permissions import Action
 
     membership = getattr(request, "membership", None)
     user = getattr(request, "user", None)
     return {
         "current_alliance": getattr(request, "alliance", None),
         "membership": membership,
+        "membership_actions": {action.value for action in Action if membership.can(action)} if membership else set(),
         "my_alliances": alliances_of(user) if user is not None and user.is_authenticated else [],
     }

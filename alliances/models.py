@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .permissions import PlatformRole, Role
-from .tenancy import TenantManager, TenantModel
+from .tenancy import TenantManager, TenantModel, TenantQuerySet
 
 mobile_validator = RegexValidator(r"^1[3-9]\d{9}$", _("Enter an 11-digit mainland mobile number."))
 division_code_validator = RegexValidator(r"^\d{6}$", _("A division code has 6 digits (GB/T 2260)."))
@@ -154,12 +154,19 @@ class AuditOutcome(models.TextChoices):
     DENIED = "denied", _("Denied")
 
 
-class AuditEntryQuerySet(models.QuerySet):
+class AuditEntryQuerySet(TenantQuerySet):
     def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def _update(self, values):
         raise PermissionError("The audit log is append-only.")
 
     def delete(self):
         raise PermissionError("The audit log is append-only; expired entries leave through purge_expired().")
+
+
+class AuditEntryManager(TenantManager):
+    _queryset_class = AuditEntryQuerySet
 
 
 class AuditEntry(models.Model):
@@ -185,13 +192,13 @@ class AuditEntry(models.Model):
     address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
 
-    objects = TenantManager.from_queryset(AuditEntryQuerySet)()
+    objects = AuditEntryManager()
 
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        indexes = [models.Index(fields=["alliance", "-at"]), models.Index(fields=["actor", "-at"])]
+        indexes = [models.Index(fields=["alliance", "-at"]), models.Index(fields=["alliance", "actor", "-at"])]
         default_permissions = ("view",)
 
     def __str__(self):
@@ -260,6 +267,13 @@ class Job(TenantModel):
     @staticmethod
     def digest(parameters: dict) -> str:
         return hashlib.sha256(json.dumps(parameters, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    @property
+    def kind_label(self) -> str:
+        from .jobs import registered_job_kinds
+
+        kind = registered_job_kinds().get(self.kind)
+        return str(kind.label) if kind else self.kind
 
     @property
     def is_active(self) -> bool:

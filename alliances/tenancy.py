@@ -14,6 +14,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import models
+from django.db.models import Q
+from django.db.models.sql import Query
 from django.utils.translation import gettext_lazy as _
 
 
@@ -92,22 +94,58 @@ def require_scope() -> Scope:
     return active
 
 
+class TenantQuery(Query):
+    """A query that applies the active scope when it is compiled to SQL, not when it is built.
+
+    Building stays free (a form field or serializer may hold `MemberUnit.objects.all()` from import
+    time); every execution, including use as a subquery, is filtered to the scope of that moment,
+    and refused when there is none.
+    """
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        active = require_scope()
+        if active.unrestricted:
+            return super().get_compiler(using, connection, elide_empty)
+        scoped = self.clone()
+        scoped.__class__ = Query  # compile once, without scoping again
+        scoped.add_q(Q(alliance_id__in=active.alliance_ids))
+        return scoped.get_compiler(using, connection, elide_empty)
+
+
 class TenantQuerySet(models.QuerySet):
-    pass
+    """Writes that Django turns into UPDATE or DELETE queries get the scope filter before they are sent."""
+
+    def _filtered_to_scope(self):
+        active = require_scope()
+        return self if active.unrestricted else self.filter(alliance_id__in=active.alliance_ids)
+
+    def update(self, **kwargs):
+        return super(TenantQuerySet, self._filtered_to_scope()).update(**kwargs)
+
+    def _update(self, values):
+        return super(TenantQuerySet, self._filtered_to_scope())._update(values)
+
+    def delete(self):
+        return super(TenantQuerySet, self._filtered_to_scope()).delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            guard_write(obj.alliance_id)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
-    """Default manager of tenant-owned models: filters to the active scope, refuses without one."""
+    """Default manager of tenant-owned models: everything it returns is limited to the active scope."""
 
     # Historical models in migrations get a plain manager.
     use_in_migrations = False
 
     def get_queryset(self):
-        active = require_scope()
-        queryset = super().get_queryset()
-        if active.unrestricted:
-            return queryset
-        return queryset.filter(alliance_id__in=active.alliance_ids)
+        return self._queryset_class(model=self.model, query=TenantQuery(self.model), using=self._db, hints=self._hints)
 
 
 class TenantModel(models.Model):

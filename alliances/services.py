@@ -1,0 +1,66 @@
+"""Actions that change alliances, grants and accounts. Each checks its rules and writes the audit log."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from .audit import record_event
+from .models import Alliance, Grant, User
+from .permissions import Role
+
+
+@transaction.atomic
+def grant_role(*, alliance: Alliance, user: User, role: str, member_unit=None, granted_by: User | None = None) -> Grant:
+    """Give `user` a role in `alliance`. Member representatives must name the unit they act for."""
+    role = Role(role)
+    if role == Role.MEMBER_REPRESENTATIVE:
+        if member_unit is None:
+            raise ValidationError({"member_unit": _("A member representative must be tied to a member unit.")})
+        if member_unit.alliance_id != alliance.pk:
+            raise ValidationError({"member_unit": _("The member unit belongs to another alliance.")})
+    elif member_unit is not None:
+        raise ValidationError({"member_unit": _("Only member representatives are tied to a member unit.")})
+    if not user.is_active:
+        raise ValidationError({"user": _("This account is deactivated.")})
+    if user.platform_role:
+        raise ValidationError({"user": _("Platform administrators cannot hold roles in an alliance.")})
+    try:
+        with transaction.atomic():
+            grant = Grant.objects.create(
+                alliance=alliance, user=user, role=role, member_unit=member_unit, granted_by=granted_by
+            )
+    except IntegrityError as exc:
+        raise ValidationError(_("%(user)s already holds this role here.") % {"user": user}) from exc
+    record_event("grant.created", grant, detail={"user": user.username, "role": role.value})
+    return grant
+
+
+@transaction.atomic
+def revoke_grant(*, grant: Grant, revoked_by: User | None = None) -> None:
+    if grant.role == Role.SECRETARIAT_ADMIN:
+        remaining = Grant.objects.filter(alliance_id=grant.alliance_id, role=Role.SECRETARIAT_ADMIN).exclude(pk=grant.pk)
+        if not remaining.exists():
+            raise ValidationError(_("An alliance must keep at least one secretariat administrator."))
+    record_event("grant.revoked", grant, detail={"user": grant.user.username, "role": grant.role})
+    grant.delete()
+
+
+@transaction.atomic
+def set_account_active(*, user: User, active: bool, changed_by: User) -> None:
+    if user.pk == changed_by.pk:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    User.objects.filter(pk=user.pk).update(is_active=active)
+    record_event("account.activated" if active else "account.deactivated", user, detail={"username": user.username})
+
+
+def clear_lockout(*, username: str = "", ip_address: str = "") -> int:
+    """Clear a failed-login lockout, of one account or of one address, with the attempts recorded for it."""
+    from axes.utils import reset
+
+    if not username and not ip_address:
+        raise ValidationError(_("Name an account or an address to unlock."))
+    cleared = reset(username=username or None, ip=ip_address or None)
+    record_event("account.unlocked", detail={"username": username, "address": ip_address, "attempts_cleared": cleared})
+    return cleared

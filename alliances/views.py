@@ -1,0 +1,329 @@
+"""Pages of the alliance itself: home and switcher, dashboard, jobs, audit log, roles; platform pages; health."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.models import Count
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import FormView, ListView, TemplateView
+
+from members.models import MemberKind, MemberStatus, MemberUnit
+
+from . import services
+from .access import alliances_of
+from .audit import record_event
+from .filters import AuditEntryFilter, JobFilter
+from .forms import GrantForm, LockoutForm, LoginForm
+from .generic import AllianceDetailView, AllianceListView, AlliancePageView, AllianceView
+from .models import AuditEntry, Grant, Job, User
+from .permissions import Action, PlatformRole
+from .tenancy import unscoped
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """After login: straight into the user's alliance, or a choice when there are several."""
+
+    template_name = "alliances/home.html"
+
+    def get(self, request, *args, **kwargs):
+        user = request.user
+        if user.platform_role == PlatformRole.AUDIT_ADMIN:
+            return redirect("platform-audit")
+        if user.platform_role == PlatformRole.SECURITY_ADMIN:
+            return redirect("platform-security")
+        alliances = alliances_of(user)
+        last = request.session.get("last_alliance")
+        chosen = next((a for a in alliances if a.slug == last), None)
+        if chosen is None and len(alliances) == 1:
+            chosen = alliances[0]
+        if chosen is not None and not request.GET.get("choose"):
+            return redirect("dashboard", alliance_slug=chosen.slug)
+        return self.render_to_response({"alliances": alliances})
+
+
+class DashboardView(AlliancePageView):
+    template_name = "alliances/dashboard.html"
+    required_action = Action.VIEW_DASHBOARD
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_see_members"] = self.membership.can(Action.VIEW_MEMBERS)
+        if context["can_see_members"]:
+            counts = dict(
+                MemberUnit.objects.filter(status=MemberStatus.ADMITTED)
+                .values_list("kind")
+                .annotate(n=Count("id"))
+                .values_list("kind", "n")
+            )
+            context["composition"] = [(kind.label, counts.get(kind.value, 0)) for kind in MemberKind if counts.get(kind.value)]
+            context["member_total"] = sum(counts.values())
+        if self.membership.member_unit_id:
+            context["my_unit"] = MemberUnit.objects.filter(pk=self.membership.member_unit_id).first()
+        context["recent_jobs"] = self._recent_jobs()
+        return context
+
+    def _recent_jobs(self):
+        if not self.membership.can(Action.VIEW_JOBS):
+            return []
+        return JobListView.visible_jobs(self.request, self.membership)[:5]
+
+
+class JobListView(AllianceListView):
+    template_name = "alliances/job_list.html"
+    required_action = Action.VIEW_JOBS
+    filterset_class = JobFilter
+
+    @staticmethod
+    def visible_jobs(request, membership):
+        """Secretariat and bureau see every job of the alliance; others see the jobs they asked for."""
+        jobs = Job.objects.select_related("requested_by")
+        if membership.can(Action.RUN_EXPORTS) or membership.can(Action.VIEW_REPORTS):
+            return jobs
+        return jobs.filter(requested_by=request.user)
+
+    def get_queryset(self):
+        self.queryset = self.visible_jobs(self.request, self.membership)
+        return super().get_queryset()
+
+
+class JobDetailView(AllianceDetailView):
+    template_name = "alliances/job_detail.html"
+    required_action = Action.VIEW_JOBS
+    context_object_name = "job"
+
+    def get_queryset(self):
+        return JobListView.visible_jobs(self.request, self.membership)
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["alliances/partials/job_progress.html"]
+        return [self.template_name]
+
+
+class JobDownloadView(AllianceDetailView):
+    """Download a job's result file; every download is audited."""
+
+    required_action = Action.VIEW_JOBS
+
+    def get_queryset(self):
+        return JobListView.visible_jobs(self.request, self.membership)
+
+    def get(self, request, *args, **kwargs):
+        job = self.get_object()
+        if not job.result_file:
+            raise Http404
+        return audited_file_response(job.result_file, job)
+
+
+def audited_file_response(field_file, obj) -> FileResponse:
+    """Serve a stored file as an attachment and record the download."""
+    name = Path(field_file.name).name
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    record_event("file.downloaded", obj, detail={"file": name})
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+
+
+class AuditLogView(AllianceListView):
+    """The alliance's audit log, for its auditors. Read-only: there is no way to change an entry."""
+
+    template_name = "alliances/audit_log.html"
+    required_action = Action.VIEW_AUDIT_LOG
+    filterset_class = AuditEntryFilter
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.queryset = AuditEntry.objects.all()
+        return super().get_queryset()
+
+
+class GrantListView(AllianceListView):
+    template_name = "alliances/grant_list.html"
+    required_action = Action.MANAGE_GRANTS
+
+    def get_queryset(self):
+        self.queryset = Grant.objects.select_related("user", "member_unit", "granted_by").order_by("user__username", "role")
+        return super().get_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = kwargs.get("form") or GrantForm()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = GrantForm(request.POST)
+        if form.is_valid():
+            try:
+                services.grant_role(
+                    alliance=self.alliance,
+                    user=form.user,
+                    role=form.cleaned_data["role"],
+                    member_unit=form.cleaned_data["member_unit"],
+                    granted_by=request.user,
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("The role was granted."))
+                return redirect("grant-list", alliance_slug=self.alliance.slug)
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class GrantRevokeView(AllianceView, View):
+    required_action = Action.MANAGE_GRANTS
+
+    def post(self, request, alliance_slug, grant_id):
+        grant = Grant.objects.select_related("user").filter(pk=grant_id).first()
+        if grant is None:
+            raise Http404
+        try:
+            services.revoke_grant(grant=grant, revoked_by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The role was revoked."))
+        return redirect("grant-list", alliance_slug=alliance_slug)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class PlatformRoleRequired(LoginRequiredMixin):
+    platform_role: str = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if request.user.platform_role != self.platform_role:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PlatformAuditLogView(PlatformRoleRequired, ListView):
+    """The whole platform's audit log, for audit administrators."""
+
+    platform_role = PlatformRole.AUDIT_ADMIN
+    template_name = "alliances/platform_audit_log.html"
+    paginate_by = 50
+
+    def get(self, request, *args, **kwargs):
+        with unscoped("audit admin reads the platform audit log"):
+            self.filterset = AuditEntryFilter(request.GET or None, queryset=AuditEntry.objects.select_related("alliance"), request=request)
+            self.object_list = self.filterset.qs if self.filterset.is_valid() else self.filterset.queryset
+            context = self.get_context_data()
+            query = request.GET.copy()
+            query.pop("page", None)
+            context.update(filterset=self.filterset, query_without_page=query.urlencode())
+            response = self.render_to_response(context)
+            response.render()
+        return response
+
+
+class PlatformSecurityView(PlatformRoleRequired, FormView):
+    """Accounts and lockouts, for security administrators."""
+
+    platform_role = PlatformRole.SECURITY_ADMIN
+    template_name = "alliances/platform_security.html"
+    form_class = LockoutForm
+
+    def get_context_data(self, **kwargs):
+        from axes.models import AccessAttempt
+
+        context = super().get_context_data(**kwargs)
+        context["lockouts"] = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by("-attempt_time")[:100]
+        context["accounts"] = User.objects.order_by("username")[:500]
+        return context
+
+    def form_valid(self, form):
+        services.clear_lockout(username=form.cleaned_data["username"], ip_address=form.cleaned_data["ip_address"] or "")
+        messages.success(self.request, _("The lockout was cleared."))
+        return redirect("platform-security")
+
+
+class AccountActiveView(PlatformRoleRequired, View):
+    platform_role = PlatformRole.SECURITY_ADMIN
+
+    def post(self, request, user_id):
+        account = User.objects.filter(pk=user_id).first()
+        if account is None:
+            raise Http404
+        try:
+            services.set_account_active(user=account, active=request.POST.get("active") == "1", changed_by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("platform-security")
+
+
+@never_cache
+def healthz(request):
+    """Database, broker and worker status as JSON; 503 when the database does not answer."""
+    report = {"database": _check_database(), "broker": _check_broker(), "worker": _check_worker()}
+    healthy = report["database"]["ok"]
+    report["status"] = "ok" if healthy else "error"
+    return JsonResponse(report, status=200 if healthy else 503)
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:  # health must answer, whatever failed
+        return {"ok": False, "error": str(exc)[:200]}
+
+
+def _check_broker() -> dict:
+    if not settings.REDIS_URL:
+        return {"ok": True, "mode": "inline"}
+    try:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+        return {"ok": True, "mode": "redis"}
+    except Exception as exc:
+        return {"ok": False, "mode": "redis", "error": str(exc)[:200]}
+
+
+def _check_worker() -> dict:
+    if not settings.REDIS_URL:
+        return {"ok": True, "mode": "inline", "workers": 0}
+    try:
+        from config.celery import app
+
+        replies = app.control.inspect(timeout=1.0).ping() or {}
+        return {"ok": bool(replies), "mode": "celery", "workers": len(replies)}
+    except Exception as exc:
+        return {"ok": False, "mode": "celery", "error": str(exc)[:200]}
+
+
+def dashboard_url(alliance) -> str:
+    return reverse("dashboard", kwargs={"alliance_slug": alliance.slug})

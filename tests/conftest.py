@@ -1,0 +1,74 @@
+"""Shared fixtures: alliances, users with roles, and the scope the test body runs in.
+
+Test bodies run inside `unscoped("test setup")` so that factories and assertions can see every
+alliance. Requests made through the test client or a live server do not inherit it: the request
+middleware starts every request with no scope.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from alliances.permissions import Role
+from alliances.tenancy import unscoped
+
+from .factories import make_alliance, make_member
+
+
+@pytest.fixture(autouse=True)
+def _test_scope():
+    with unscoped("test setup"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_clean_cache(settings):
+    # Argon2 stays the configured hasher (asserted in test_security); tests hash with MD5 for speed.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _tasks_inline(request):
+    """Tasks run inline unless a test asks for the real worker."""
+    from config.celery import app
+
+    eager = request.node.get_closest_marker("worker") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager or not settings.REDIS_URL
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def alliance(db):
+    return make_alliance("淄博市技工教育集团测试", slug="zibo-test")
+
+
+@pytest.fixture
+def other_alliance(db):
+    return make_alliance("南通市技工教育集团测试", slug="nantong-test")
+
+
+@pytest.fixture
+def staff_user(alliance):
+    return make_member(alliance, Role.SECRETARIAT_STAFF, "staff")
+
+
+@pytest.fixture
+def admin_user(alliance):
+    return make_member(alliance, Role.SECRETARIAT_ADMIN, "secadmin")
+
+
+@pytest.fixture
+def auditor_user(alliance):
+    return make_member(alliance, Role.AUDITOR, "auditor")
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client

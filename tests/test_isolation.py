@@ -1,0 +1,143 @@
+"""Proof of isolation: walk every URL pattern and API route as a user of alliance A, aiming at alliance B.
+
+Routes are found by walking the URLconf, so a route added later is covered without editing this
+test. Object ids in URLs follow one convention, `<model_name>_id`, and are filled with alliance B's
+rows of that model (tests/isolation_data.py makes one of each tenant-owned model). A route that
+uses another kind of argument fails here until the convention (or KNOWN_ARGUMENTS) covers it.
+
+What must hold, for GET and POST alike:
+- a user of A asking for B's alliance path, or for B's objects under A's path, never gets 200/201;
+- no answer to a user of A or to an anonymous visitor contains B's marker text;
+- nothing of B's changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from alliances.middleware import ALLIANCE_URL_KWARG
+from alliances.permissions import Role
+from alliances.tenancy import is_tenant_owned
+
+from .factories import make_alliance, make_member, make_unit
+from .isolation_data import MARKER, populate_alliance, snapshot
+
+# Arguments that are not object ids, with the value to use (Django admin's and i18n's own routes).
+KNOWN_ARGUMENTS = {"app_label": "alliances", "object_id": "1", "id": "1", "content_type_id": "1", "url": "x", "packages": "x"}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    arguments: tuple[str, ...]
+
+    @property
+    def is_tenant(self) -> bool:
+        return ALLIANCE_URL_KWARG in self.arguments
+
+
+def walk(patterns, namespace: str = "", inherited: tuple[str, ...] = ()):
+    for entry in patterns:
+        arguments = inherited + tuple(entry.pattern.converters) if hasattr(entry.pattern, "converters") else inherited
+        if isinstance(entry, URLResolver):
+            child_namespace = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, child_namespace, arguments)
+        elif isinstance(entry, URLPattern):
+            regex_groups = tuple(entry.pattern.regex.groupindex)
+            names = tuple(dict.fromkeys(arguments + regex_groups))
+            if not entry.name and namespace.startswith("admin:"):
+                continue  # Django admin's unnamed catch-all redirect; its named routes are walked
+            assert entry.name, f"every route needs a name so it can be walked: {entry.pattern}"
+            yield Route(name=f"{namespace}{entry.name}", arguments=names)
+
+
+ROUTES = sorted(set(walk(get_resolver().url_patterns)), key=lambda r: r.name)
+TENANT_MODELS_BY_ARGUMENT = {
+    f"{model._meta.model_name}_id": model for model in apps.get_models() if is_tenant_owned(model)
+}
+
+
+def test_walk_finds_the_routes_we_know():
+    names = {route.name for route in ROUTES}
+    assert {"dashboard", "job-detail", "member-list", "api:job-list", "api:job-detail", "audit-log"} <= names
+    assert sum(route.is_tenant for route in ROUTES) >= 10
+
+
+@pytest.fixture
+def world(db):
+    """Alliance A with a user holding every role; alliance B full of marked data."""
+    a = make_alliance("甲市职业教育集团", slug="alliance-a")
+    b = make_alliance(f"乙市职业教育集团{MARKER}", slug="alliance-b")
+    user_a = make_member(a, Role.SECRETARIAT_ADMIN, "all-roles-a")
+    from alliances.services import grant_role
+
+    for role in (Role.SECRETARIAT_STAFF, Role.BUREAU_OFFICIAL, Role.AUDITOR):
+        grant_role(alliance=a, user=user_a, role=role)
+    grant_role(alliance=a, user=user_a, role=Role.MEMBER_REPRESENTATIVE, member_unit=make_unit(a))
+    objects_b = populate_alliance(b)
+    return a, b, user_a, objects_b
+
+
+def url_for(route: Route, alliance_slug: str, objects: dict) -> str:
+    kwargs = {}
+    for argument in route.arguments:
+        if argument == ALLIANCE_URL_KWARG:
+            kwargs[argument] = alliance_slug
+        elif argument in TENANT_MODELS_BY_ARGUMENT:
+            model = TENANT_MODELS_BY_ARGUMENT[argument]
+            assert model in objects, f"tests/isolation_data.py makes no {model._meta.label} for {route.name}"
+            kwargs[argument] = objects[model].pk
+        elif argument == "user_id":
+            kwargs[argument] = objects["user"].pk
+        elif argument in KNOWN_ARGUMENTS:
+            kwargs[argument] = KNOWN_ARGUMENTS[argument]
+        else:
+            pytest.fail(f"route {route.name} takes {argument!r}: name object ids <model_name>_id")
+    return reverse(route.name, kwargs=kwargs)
+
+
+def assert_no_leak(response, url: str, method: str):
+    body = b"" if getattr(response, "streaming", False) else response.content
+    assert MARKER.encode() not in body, f"{method} {url} shows alliance B's data"
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.is_tenant], ids=lambda r: r.name)
+def test_tenant_route_refuses_other_alliance(route, world, client):
+    a, b, user_a, objects_b = world
+    before = snapshot(b)
+    client.force_login(user_a)
+    for slug in (b.slug, a.slug):
+        url = url_for(route, slug, objects_b)
+        has_object_of_b = any(arg in TENANT_MODELS_BY_ARGUMENT for arg in route.arguments)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert_no_leak(response, url, method)
+            if slug == b.slug or has_object_of_b:
+                assert response.status_code in (403, 404, 405), f"{method} {url} answered {response.status_code}"
+    client.logout()
+    for method in ("get", "post"):
+        url = url_for(route, b.slug, objects_b)
+        response = getattr(client, method)(url)
+        assert_no_leak(response, url, method)
+        assert response.status_code not in (200, 201), f"anonymous {method} {url} answered {response.status_code}"
+    assert snapshot(b) == before, f"{route.name} changed alliance B's data"
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if not r.is_tenant], ids=lambda r: r.name)
+def test_global_route_shows_nothing_of_other_alliance(route, world, client):
+    a, b, user_a, objects_b = world
+    before = snapshot(b)
+    url = url_for(route, b.slug, objects_b)
+    for login in (True, False):
+        if login:
+            client.force_login(user_a)
+        else:
+            client.logout()
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert_no_leak(response, url, method)
+    assert snapshot(b) == before, f"{route.name} changed alliance B's data"
