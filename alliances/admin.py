@@ -12,6 +12,10 @@ from .models import Alliance, Grant, Job, User
 
 
 def restrict_admin_to_platform_operators(site: admin.AdminSite) -> None:
+    from django.contrib.auth.models import Group
+
+    if site.is_registered(Group):
+        site.unregister(Group)  # roles live in the permission matrix, not in groups
     site.site_header = _("Chanjiao platform administration")
     site.site_title = _("Chanjiao administration")
 
@@ -22,8 +26,27 @@ def restrict_admin_to_platform_operators(site: admin.AdminSite) -> None:
     site.has_permission = has_permission
 
 
+class OperatorAdmin(admin.ModelAdmin):
+    """Operators hold the platform duty itself; Django's per-model permissions are not used for them."""
+
+    def has_module_permission(self, request):
+        return request.user.is_platform_operator
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_platform_operator
+
+    def has_add_permission(self, request):
+        return request.user.is_platform_operator
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_platform_operator
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_platform_operator
+
+
 @admin.register(Alliance)
-class AllianceAdmin(admin.ModelAdmin):
+class AllianceAdmin(OperatorAdmin):
     list_display = ["name", "short_name", "slug", "kind", "region_code", "status", "founded_on"]
     list_filter = ["kind", "status"]
     search_fields = ["name", "short_name", "slug"]
@@ -31,7 +54,7 @@ class AllianceAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class ChanjiaoUserAdmin(UserAdmin):
+class ChanjiaoUserAdmin(OperatorAdmin, UserAdmin):
     list_display = ["username", "name", "email", "mobile", "platform_role", "is_active"]
     list_filter = ["platform_role", "is_active"]
     search_fields = ["username", "name", "email", "mobile"]
@@ -67,7 +90,7 @@ class GrantAdminForm(forms.ModelForm):
 
 
 @admin.register(Grant)
-class GrantAdmin(admin.ModelAdmin):
+class GrantAdmin(OperatorAdmin):
     form = GrantAdminForm
     list_display = ["user", "alliance", "role", "member_unit", "granted_at"]
     list_filter = ["role", "alliance"]
@@ -76,7 +99,7 @@ class GrantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(OperatorAdmin):
     list_display = ["id", "alliance", "kind", "status", "progress", "created_at", "finished_at"]
     list_filter = ["status", "kind"]
 

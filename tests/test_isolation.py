@@ -13,11 +13,9 @@ What must hold, for GET and POST alike:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from django.apps import apps
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from alliances.middleware import ALLIANCE_URL_KWARG
 from alliances.permissions import Role
@@ -25,37 +23,12 @@ from alliances.tenancy import is_tenant_owned
 
 from .factories import make_alliance, make_member, make_unit
 from .isolation_data import MARKER, populate_alliance, snapshot
+from .routes import ROUTES, Route
 
 # Arguments that are not object ids, with the value to use (Django admin's and i18n's own routes).
 KNOWN_ARGUMENTS = {"app_label": "alliances", "object_id": "1", "id": "1", "content_type_id": "1", "url": "x", "packages": "x"}
 
 
-@dataclass(frozen=True)
-class Route:
-    name: str
-    arguments: tuple[str, ...]
-
-    @property
-    def is_tenant(self) -> bool:
-        return ALLIANCE_URL_KWARG in self.arguments
-
-
-def walk(patterns, namespace: str = "", inherited: tuple[str, ...] = ()):
-    for entry in patterns:
-        arguments = inherited + tuple(entry.pattern.converters) if hasattr(entry.pattern, "converters") else inherited
-        if isinstance(entry, URLResolver):
-            child_namespace = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from walk(entry.url_patterns, child_namespace, arguments)
-        elif isinstance(entry, URLPattern):
-            regex_groups = tuple(entry.pattern.regex.groupindex)
-            names = tuple(dict.fromkeys(arguments + regex_groups))
-            if not entry.name and namespace.startswith("admin:"):
-                continue  # Django admin's unnamed catch-all redirect; its named routes are walked
-            assert entry.name, f"every route needs a name so it can be walked: {entry.pattern}"
-            yield Route(name=f"{namespace}{entry.name}", arguments=names)
-
-
-ROUTES = sorted(set(walk(get_resolver().url_patterns)), key=lambda r: r.name)
 TENANT_MODELS_BY_ARGUMENT = {
     f"{model._meta.model_name}_id": model for model in apps.get_models() if is_tenant_owned(model)
 }

@@ -1,0 +1,195 @@
+"""Writing the demo data: create what is missing, by natural key; never change what exists.
+
+Natural keys: alliance by slug; member unit by (alliance, credit code) or (alliance, name), both
+unique; committee by (alliance, name); committee membership by (committee, unit); user by username;
+grant by (alliance, user, role). Because existing rows are left alone, a demo user who changed their
+password keeps it, and running the command twice creates nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict
+
+from django.db import transaction
+from django.db.models import Count, Q
+
+from members.models import Committee, CommitteeMembership, MemberUnit
+
+from ..audit import record_event
+from ..models import Alliance, Grant, User
+from ..tenancy import guard_write, scope, unscoped
+from .data import ALLIANCES, DEMO_LOGINS, DEMO_PASSWORD, DEMO_USERS, AllianceSpec, UnitSpec, UserSpec
+
+
+def seed_demo(stdout=None) -> dict:
+    """Create the demo alliances and logins where missing; return a summary and print it to `stdout`."""
+    created = Counter()
+    with transaction.atomic():
+        alliances = [build_alliance(spec, created) for spec in ALLIANCES]
+        users = _ensure_users(DEMO_USERS, created)
+        for alliance in alliances:
+            _ensure_grants(alliance, DEMO_USERS, users, created)
+        created = +created  # drop the zero counts
+        if created:
+            _record_seeding(created)
+    summary = {
+        "created": dict(created),
+        "alliances": [_summarise(alliance) for alliance in alliances],
+        "logins": [login._asdict() for login in DEMO_LOGINS],
+    }
+    if stdout is not None:
+        _print_summary(stdout, summary)
+    return summary
+
+
+def build_alliance(spec: AllianceSpec, created: Counter | None = None) -> Alliance:
+    """Create one alliance from its spec, with whichever of its units and committees are missing.
+
+    `created`, when given, is incremented with the number of rows made of each kind.
+    """
+    created = Counter() if created is None else created
+    fields = asdict(spec.facts)
+    with transaction.atomic():
+        alliance, made = Alliance.objects.get_or_create(slug=fields.pop("slug"), defaults=fields)
+        created["alliances"] += made
+        with scope(alliance.pk):
+            units = _ensure_units(alliance, spec, created)
+            committees = _ensure_committees(alliance, spec, units, created)
+            _ensure_committee_members(alliance, spec, units, committees, created)
+    return alliance
+
+
+def _bulk_create(alliance: Alliance, model, rows: list) -> list:
+    # bulk_create skips Model.save(), which is where tenant rows check the scope: check it here.
+    guard_write(alliance.pk)
+    return model.objects.bulk_create(rows) if rows else []
+
+
+def _ensure_units(alliance: Alliance, spec: AllianceSpec, created: Counter) -> dict[str, MemberUnit]:
+    """Every unit of the spec, by its spec name; a unit renamed or re-coded by hand is found by the other key."""
+    existing = list(MemberUnit.objects.filter(alliance=alliance))
+    by_code = {unit.credit_code: unit for unit in existing}
+    by_name = {unit.name: unit for unit in existing}
+    found = {s.name: by_code.get(s.credit_code) or by_name.get(s.name) for s in spec.units}
+    missing = [MemberUnit(alliance=alliance, **asdict(s)) for s in spec.units if found[s.name] is None]
+    found.update({unit.name: unit for unit in _bulk_create(alliance, MemberUnit, missing)})
+    created["member units"] += len(missing)
+    return found
+
+
+def _ensure_committees(
+    alliance: Alliance, spec: AllianceSpec, units: dict[str, MemberUnit], created: Counter
+) -> dict[str, Committee]:
+    committees = {c.name: c for c in Committee.objects.filter(alliance=alliance)}
+    missing = [
+        Committee(alliance=alliance, name=c.name, chair_unit=units[c.chair], description=c.description)
+        for c in spec.committees
+        if c.name not in committees
+    ]
+    committees.update({c.name: c for c in _bulk_create(alliance, Committee, missing)})
+    created["committees"] += len(missing)
+    return committees
+
+
+def _ensure_committee_members(
+    alliance: Alliance,
+    spec: AllianceSpec,
+    units: dict[str, MemberUnit],
+    committees: dict[str, Committee],
+    created: Counter,
+) -> None:
+    have = set(
+        CommitteeMembership.objects.filter(alliance=alliance).values_list("committee_id", "member_unit_id")
+    )
+    wanted = [(committees[c.name], units[name]) for c in spec.committees for name in c.members]
+    missing = [
+        CommitteeMembership(
+            alliance=alliance, committee=committee, member_unit=unit, joined_on=spec.facts.founded_on
+        )
+        for committee, unit in wanted
+        if (committee.pk, unit.pk) not in have
+    ]
+    _bulk_create(alliance, CommitteeMembership, missing)
+    created["committee memberships"] += len(missing)
+
+
+def _ensure_users(specs: tuple[UserSpec, ...], created: Counter) -> dict[str, User]:
+    """Accounts are global rows, made one by one through the manager so the configured hasher salts each."""
+    users = {user.username: user for user in User.objects.filter(username__in=[s.username for s in specs])}
+    for spec in specs:
+        if spec.username not in users:
+            users[spec.username] = User.objects.create_user(
+                spec.username,
+                spec.email,
+                DEMO_PASSWORD,  # only for new accounts: a password changed since is kept
+                name=spec.name,
+                mobile=spec.mobile,
+                platform_role=spec.platform_role,
+                is_staff=spec.is_staff,
+                is_superuser=spec.is_superuser,
+            )
+            created["users"] += 1
+    return users
+
+
+def _ensure_grants(
+    alliance: Alliance, specs: tuple[UserSpec, ...], users: dict[str, User], created: Counter
+) -> None:
+    wanted = [
+        (users[s.username], grant) for s in specs for grant in s.grants if grant.alliance == alliance.slug
+    ]
+    with scope(alliance.pk):
+        have = set(Grant.objects.filter(alliance=alliance).values_list("user_id", "role"))
+        missing = [
+            Grant(alliance=alliance, user=user, role=grant.role, member_unit=_find_unit(alliance, grant.unit))
+            for user, grant in wanted
+            if (user.pk, grant.role) not in have
+        ]
+        _bulk_create(alliance, Grant, missing)
+    created["grants"] += len(missing)
+
+
+def _find_unit(alliance: Alliance, unit: UnitSpec | None) -> MemberUnit | None:
+    if unit is None:
+        return None
+    return MemberUnit.objects.filter(
+        Q(credit_code=unit.credit_code) | Q(name=unit.name), alliance=alliance
+    ).first()
+
+
+def _record_seeding(created: Counter) -> None:
+    # One platform entry (no alliance) for the whole run, which spans every demo alliance.
+    with unscoped("seed demo data: platform audit entry"):
+        record_event("demo.seeded", detail={"created": dict(created)})
+
+
+def _summarise(alliance: Alliance) -> dict:
+    with scope(alliance.pk):
+        by_kind = dict(MemberUnit.objects.values_list("kind").annotate(n=Count("pk")).order_by("kind"))
+        return {
+            "slug": alliance.slug,
+            "name": alliance.name,
+            "members": sum(by_kind.values()),
+            "by_kind": by_kind,
+            "committees": Committee.objects.count(),
+            "committee_memberships": CommitteeMembership.objects.count(),
+            "grants": Grant.objects.count(),
+        }
+
+
+def _print_summary(out, summary: dict) -> None:
+    lines = [
+        "Created: "
+        + (", ".join(f"{n} {what}" for what, n in summary["created"].items()) or "nothing, all present")
+    ]
+    for a in summary["alliances"]:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in a["by_kind"].items())
+        lines.append(
+            f"  {a['slug']:<8} {a['members']:>3} members ({kinds}); {a['committees']} committees, "
+            f"{a['grants']} grants  {a['name']}"
+        )
+    lines.append(f"Demo logins, password {DEMO_PASSWORD} (accounts that already existed keep their own):")
+    lines += [f"  {login.username:<14} {login.alliance} · {login.role}" for login in DEMO_LOGINS]
+    for line in lines:
+        out.write(line + "\n")
