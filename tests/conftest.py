@@ -72,3 +72,29 @@ def auditor_user(alliance):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright drives Debian's Chromium: its own browser downloads are not reachable here."""
+    import os
+    import shutil
+
+    if not shutil.which(CHROMIUM):
+        reason = f"browser tests need Debian's Chromium at {CHROMIUM} (make test installs it when run as root)"
+        if os.environ.get("CI_REQUIRE_BROWSER"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "viewport": {"width": 1280, "height": 900}}
