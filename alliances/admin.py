@@ -20,29 +20,32 @@ def restrict_admin_to_platform_operators(site: admin.AdminSite) -> None:
     site.site_title = _("Chanjiao administration")
 
     def has_permission(request):
-        user = request.user
-        return user.is_active and user.is_authenticated and user.is_staff and user.is_platform_operator
+        return _is_operator(request.user) and request.user.is_staff
 
     site.has_permission = has_permission
+
+
+def _is_operator(user) -> bool:
+    return getattr(user, "is_platform_operator", False) and user.is_active
 
 
 class OperatorAdmin(admin.ModelAdmin):
     """Operators hold the platform duty itself; Django's per-model permissions are not used for them."""
 
     def has_module_permission(self, request):
-        return request.user.is_platform_operator
+        return _is_operator(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_platform_operator
+        return _is_operator(request.user)
 
     def has_add_permission(self, request):
-        return request.user.is_platform_operator
+        return _is_operator(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_platform_operator
+        return _is_operator(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_platform_operator
+        return _is_operator(request.user)
 
 
 @admin.register(Alliance)

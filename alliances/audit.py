@@ -26,19 +26,24 @@ class Actor:
 _current_actor: ContextVar[Actor | None] = ContextVar("chanjiao_audit_actor", default=None)
 
 
+def _actor_of(user, address: str | None) -> Actor:
+    known = user is not None and user.is_authenticated
+    return Actor(user_id=user.pk if known else None, label=str(user) if known else "", address=address)
+
+
 @contextlib.contextmanager
 def acting_as(user, address: str | None = None) -> Iterator[Actor]:
     """Set who is acting for the records written in this block (requests, tasks, commands)."""
-    actor = Actor(
-        user_id=getattr(user, "pk", None) if user is not None and user.is_authenticated else None,
-        label=str(user) if user is not None and user.is_authenticated else "",
-        address=address,
-    )
-    token = _current_actor.set(actor)
+    token = _current_actor.set(_actor_of(user, address))
     try:
-        yield actor
+        yield _current_actor.get()
     finally:
         _current_actor.reset(token)
+
+
+def identify_actor(user, address: str | None) -> None:
+    """Name the actor once authentication happens inside a request (API tokens); the request resets it."""
+    _current_actor.set(_actor_of(user, address))
 
 
 def current_actor() -> Actor | None:

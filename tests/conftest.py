@@ -81,6 +81,22 @@ CHROMIUM_FLAGS = [
 ]  # fmt: skip
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_serves_collected_static_files():
+    """Serve static files from STATIC_ROOT, as WhiteNoise does in production.
+
+    pytest-django's live server serves them through the staticfiles finders, which know nothing of the
+    hashed names that the manifest storage (DEBUG off) puts in pages; `make test` collects them first.
+    """
+    import django.contrib.staticfiles.handlers as handlers
+    from django.test.testcases import _StaticFilesHandler
+
+    original = handlers.StaticFilesHandler
+    handlers.StaticFilesHandler = _StaticFilesHandler
+    yield
+    handlers.StaticFilesHandler = original
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Playwright drives Debian's Chromium: its own browser downloads are not reachable here."""

@@ -111,3 +111,14 @@ def test_health_reports_a_dead_broker(client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     data = client.get(reverse("healthz")).json()
     assert data["broker"]["ok"] is False and data["database"]["ok"] is True
+
+
+def test_actions_through_a_token_are_audited_with_the_actor(alliance, token_client, django_capture_on_commit_callbacks):
+    from alliances.models import AuditEntry
+
+    url = reverse("api:job-list", kwargs={"alliance_slug": alliance.slug})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client.post(url, {"kind": "members.export_roster"}, format="json", REMOTE_ADDR="10.3.3.3")
+    assert response.status_code == 201
+    entry = AuditEntry.objects.get(action="job.requested")
+    assert entry.actor is not None and entry.actor.auth_token and entry.address == "10.3.3.3"

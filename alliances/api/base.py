@@ -12,7 +12,9 @@ from rest_framework import exceptions, viewsets
 from rest_framework.permissions import BasePermission
 
 from ..access import access_alliance_by_slug
+from ..audit import identify_actor
 from ..middleware import ALLIANCE_URL_KWARG
+from ..net import client_address
 from ..tenancy import Scope, set_scope
 
 
@@ -40,6 +42,7 @@ class AllianceAPIMixin:
         self.perform_authentication(request)
         if not request.user or not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
+        identify_actor(request.user, client_address(request))
         try:
             membership = access_alliance_by_slug(request.user, kwargs[ALLIANCE_URL_KWARG])
         except Http404 as exc:
