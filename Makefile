@@ -48,7 +48,7 @@ test: venv system-packages
 messages: venv
 	$(RUN_ENV) $(PY) manage.py makemessages --locale zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*'
 	$(RUN_ENV) $(PY) manage.py makemessages --locale zh_Hans --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'static/vendor/*'
-	$(RUN_ENV) $(PY) manage.py compilemessages --locale zh_Hans
+	$(RUN_ENV) $(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*'
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -68,7 +68,9 @@ class ChanjiaoUserAdmin(OperatorAdmin, UserAdmin):
         (_("Platform"), {"fields": ("platform_role", "is_active", "is_staff")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined", "password_changed_at")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "name", "email", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "name", "email", "password1", "password2")}),
+    )
     readonly_fields = ["last_login", "date_joined", "password_changed_at"]
 
 

@@ -8,6 +8,8 @@ def navigation(request):
     return {
         "current_alliance": getattr(request, "alliance", None),
         "membership": membership,
-        "membership_actions": {action.value for action in Action if membership.can(action)} if membership else set(),
+        "membership_actions": {action.value for action in Action if membership.can(action)}
+        if membership
+        else set(),
         "my_alliances": alliances_of(user) if user is not None and user.is_authenticated else [],
     }

@@ -14,7 +14,9 @@ class ScopedModelChoiceField(forms.ModelChoiceField):
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": _("The account name or password is wrong. After 5 failures the account is locked for 15 minutes."),
+        "invalid_login": _(
+            "The account name or password is wrong. After 5 failures the account is locked for 15 minutes."
+        ),
         "inactive": _("This account is deactivated."),
     }
 
@@ -45,7 +47,7 @@ class GrantForm(forms.Form):
 
 class LockoutForm(forms.Form):
     username = forms.CharField(label=_("Account name"), max_length=150, required=False)
-    ip_address = forms.GenericIPAddressField(label=_("Address"), required=False)
+    ip_address = forms.GenericIPAddressField(label=_("IP address"), required=False)
 
     def clean(self):
         cleaned = super().clean()

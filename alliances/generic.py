@@ -46,7 +46,9 @@ class AllianceListView(AllianceView, ListView):
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.filterset_class is not None:
-            self.filterset = self.filterset_class(self.request.GET or None, queryset=queryset, request=self.request)
+            self.filterset = self.filterset_class(
+                self.request.GET or None, queryset=queryset, request=self.request
+            )
             if self.filterset.is_bound and self.filterset.is_valid():
                 queryset = self.filterset.qs
         else:

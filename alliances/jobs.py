@@ -66,7 +66,9 @@ def registered_job_kinds() -> dict[str, JobKind]:
     return dict(_registry)
 
 
-def enqueue_job(*, alliance, kind: str, parameters: dict | None = None, requested_by=None) -> tuple[Job, bool]:
+def enqueue_job(
+    *, alliance, kind: str, parameters: dict | None = None, requested_by=None
+) -> tuple[Job, bool]:
     """Create a Job and send it to the worker once the transaction commits.
 
     Returns (job, created). When an identical job (same kind and parameters) is already queued or
@@ -114,7 +116,11 @@ def run_job(job_id: int) -> None:
 
 def _execute(job: Job) -> None:
     Job.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1, progress=0, message=""
+        status=JobStatus.RUNNING,
+        started_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        progress=0,
+        message="",
     )
     job.refresh_from_db()
     last_reported = {"value": -1}

@@ -22,7 +22,9 @@ class RequestContextMiddleware:
         token = set_scope(None)
         try:
             with acting_as(getattr(request, "user", None), client_address(request)):
-                if request.path.startswith("/admin/") and getattr(request.user, "is_platform_operator", False):
+                if request.path.startswith("/admin/") and getattr(
+                    request.user, "is_platform_operator", False
+                ):
                     # Django admin is the platform operators' tool and sees every alliance.
                     with unscoped("platform admin"):
                         return self.get_response(request)

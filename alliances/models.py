@@ -22,9 +22,15 @@ division_code_validator = RegexValidator(r"^\d{6}$", _("A division code has 6 di
 class AllianceKind(models.TextChoices):
     VOCATIONAL_GROUP = "vocational_group", _("Vocational education group")  # 职业教育集团
     TECHNICAL_GROUP = "technical_group", _("Technical education group")  # 技工教育集团
-    INTEGRATION_ALLIANCE = "integration_alliance", _("Industry–education integration alliance")  # 产教融合联盟
+    INTEGRATION_ALLIANCE = (
+        "integration_alliance",
+        _("Industry–education integration alliance"),
+    )  # 产教融合联盟
     CITY_CONSORTIUM = "city_consortium", _("City industry–education consortium")  # 市域产教联合体
-    INDUSTRY_COMMUNITY = "industry_community", _("Industry industry–education community")  # 行业产教融合共同体
+    INDUSTRY_COMMUNITY = (
+        "industry_community",
+        _("Industry industry–education community"),
+    )  # 行业产教融合共同体
 
 
 class AllianceStatus(models.TextChoices):
@@ -38,13 +44,17 @@ class Alliance(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     short_name = models.CharField(_("short name"), max_length=60)
-    slug = models.SlugField(_("slug"), max_length=60, unique=True, help_text=_("Used in addresses: /a/<slug>/"))
+    slug = models.SlugField(
+        _("slug"), max_length=60, unique=True, help_text=_("Used in addresses: /a/<slug>/")
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=AllianceKind.choices)
     region_code = models.CharField(_("region code"), max_length=6, validators=[division_code_validator])
     lead_department = models.CharField(_("lead department"), max_length=200, blank=True)
     initiating_unit = models.CharField(_("initiating unit"), max_length=200, blank=True)
     founded_on = models.DateField(_("founding date"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=AllianceStatus.choices, default=AllianceStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=16, choices=AllianceStatus.choices, default=AllianceStatus.ACTIVE
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -136,7 +146,9 @@ class Grant(TenantModel):
         ordering = ["alliance", "user", "role"]
         indexes = [models.Index(fields=["alliance", "role"])]
         constraints = [
-            models.UniqueConstraint(fields=["alliance", "user", "role"], name="grant_unique_role_per_alliance"),
+            models.UniqueConstraint(
+                fields=["alliance", "user", "role"], name="grant_unique_role_per_alliance"
+            ),
             models.CheckConstraint(
                 condition=Q(role=Role.MEMBER_REPRESENTATIVE, member_unit__isnull=False)
                 | (~Q(role=Role.MEMBER_REPRESENTATIVE) & Q(member_unit__isnull=True)),
@@ -152,6 +164,25 @@ class AuditOutcome(models.TextChoices):
     SUCCESS = "success", _("Success")
     FAILURE = "failure", _("Failure")
     DENIED = "denied", _("Denied")
+
+
+# Readable names of recorded actions; an action without one is shown by its code.
+AUDIT_ACTION_LABELS = {
+    "auth.login": _("Logged in"),
+    "auth.logout": _("Logged out"),
+    "auth.login_failed": _("Failed login"),
+    "auth.locked_out": _("Locked out after failed logins"),
+    "account.activated": _("Account enabled"),
+    "account.deactivated": _("Account disabled"),
+    "account.unlocked": _("Lockout cleared"),
+    "grant.created": _("Role granted"),
+    "grant.revoked": _("Role revoked"),
+    "job.requested": _("Job requested"),
+    "job.succeeded": _("Job finished"),
+    "job.failed": _("Job failed"),
+    "file.downloaded": _("File downloaded"),
+    "demo.seeded": _("Demo data loaded"),
+}
 
 
 class AuditEntryQuerySet(TenantQuerySet):
@@ -182,13 +213,20 @@ class AuditEntry(models.Model):
     )
     actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
     alliance = models.ForeignKey(
-        Alliance, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("alliance")
+        Alliance,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("alliance"),
     )
     action = models.CharField(_("action"), max_length=64, db_index=True)
     object_type = models.CharField(_("object type"), max_length=100, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS
+    )
     address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
 
@@ -198,7 +236,10 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        indexes = [models.Index(fields=["alliance", "-at"]), models.Index(fields=["alliance", "actor", "-at"])]
+        indexes = [
+            models.Index(fields=["alliance", "-at"]),
+            models.Index(fields=["alliance", "actor", "-at"]),
+        ]
         default_permissions = ("view",)
 
     def __str__(self):
@@ -211,6 +252,10 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+    @property
+    def action_label(self) -> str:
+        return str(AUDIT_ACTION_LABELS.get(self.action, self.action))
 
 
 class JobStatus(models.TextChoices):
@@ -240,7 +285,12 @@ class Job(TenantModel):
     result = models.JSONField(_("result"), default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     requested_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("requested by")
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
@@ -250,7 +300,10 @@ class Job(TenantModel):
         ordering = ["-created_at", "-id"]
         verbose_name = _("job")
         verbose_name_plural = _("jobs")
-        indexes = [models.Index(fields=["alliance", "-created_at"]), models.Index(fields=["alliance", "status"])]
+        indexes = [
+            models.Index(fields=["alliance", "-created_at"]),
+            models.Index(fields=["alliance", "status"]),
+        ]
         constraints = [
             # Two identical jobs (same alliance, kind and parameters) never run at once.
             models.UniqueConstraint(

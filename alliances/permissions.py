@@ -63,16 +63,34 @@ _STAFF = {
 }  # fmt: skip
 
 MATRIX: dict[Role, frozenset[Action]] = {
-    Role.SECRETARIAT_ADMIN: frozenset(_STAFF | {A.MANAGE_SETTINGS, A.MANAGE_GRANTS, A.FINALISE_RUNS, A.MANAGE_PROGRAMS}),
+    Role.SECRETARIAT_ADMIN: frozenset(
+        _STAFF | {A.MANAGE_SETTINGS, A.MANAGE_GRANTS, A.FINALISE_RUNS, A.MANAGE_PROGRAMS}
+    ),
     Role.SECRETARIAT_STAFF: frozenset(_STAFF),
-    Role.MEMBER_REPRESENTATIVE: frozenset({
-        A.VIEW_DASHBOARD, A.EDIT_OWN_UNIT, A.REQUEST_WITHDRAWAL, A.VIEW_EVENTS, A.REGISTER_FOR_EVENTS,
-        A.SUBMIT_CLAIMS, A.CONFIRM_STUDENTS, A.VIEW_JOBS,
-    }),  # fmt: skip
-    Role.BUREAU_OFFICIAL: frozenset({
-        A.VIEW_DASHBOARD, A.VIEW_MEMBERS, A.VIEW_EVENTS, A.VIEW_DISBURSEMENTS, A.APPROVE_DISBURSEMENTS,
-        A.VIEW_REPORTS, A.GENERATE_REPORTS, A.VIEW_JOBS,
-    }),  # fmt: skip
+    Role.MEMBER_REPRESENTATIVE: frozenset(
+        {
+            A.VIEW_DASHBOARD,
+            A.EDIT_OWN_UNIT,
+            A.REQUEST_WITHDRAWAL,
+            A.VIEW_EVENTS,
+            A.REGISTER_FOR_EVENTS,
+            A.SUBMIT_CLAIMS,
+            A.CONFIRM_STUDENTS,
+            A.VIEW_JOBS,
+        }
+    ),  # fmt: skip
+    Role.BUREAU_OFFICIAL: frozenset(
+        {
+            A.VIEW_DASHBOARD,
+            A.VIEW_MEMBERS,
+            A.VIEW_EVENTS,
+            A.VIEW_DISBURSEMENTS,
+            A.APPROVE_DISBURSEMENTS,
+            A.VIEW_REPORTS,
+            A.GENERATE_REPORTS,
+            A.VIEW_JOBS,
+        }
+    ),  # fmt: skip
     Role.AUDITOR: frozenset({A.VIEW_AUDIT_LOG}),
 }
 

@@ -12,12 +12,16 @@ from .permissions import Role
 
 
 @transaction.atomic
-def grant_role(*, alliance: Alliance, user: User, role: str, member_unit=None, granted_by: User | None = None) -> Grant:
+def grant_role(
+    *, alliance: Alliance, user: User, role: str, member_unit=None, granted_by: User | None = None
+) -> Grant:
     """Give `user` a role in `alliance`. Member representatives must name the unit they act for."""
     role = Role(role)
     if role == Role.MEMBER_REPRESENTATIVE:
         if member_unit is None:
-            raise ValidationError({"member_unit": _("A member representative must be tied to a member unit.")})
+            raise ValidationError(
+                {"member_unit": _("A member representative must be tied to a member unit.")}
+            )
         if member_unit.alliance_id != alliance.pk:
             raise ValidationError({"member_unit": _("The member unit belongs to another alliance.")})
     elif member_unit is not None:
@@ -40,7 +44,9 @@ def grant_role(*, alliance: Alliance, user: User, role: str, member_unit=None, g
 @transaction.atomic
 def revoke_grant(*, grant: Grant, revoked_by: User | None = None) -> None:
     if grant.role == Role.SECRETARIAT_ADMIN:
-        remaining = Grant.objects.filter(alliance_id=grant.alliance_id, role=Role.SECRETARIAT_ADMIN).exclude(pk=grant.pk)
+        remaining = Grant.objects.filter(alliance_id=grant.alliance_id, role=Role.SECRETARIAT_ADMIN).exclude(
+            pk=grant.pk
+        )
         if not remaining.exists():
             raise ValidationError(_("An alliance must keep at least one secretariat administrator."))
     record_event("grant.revoked", grant, detail={"user": grant.user.username, "role": grant.role})
@@ -52,7 +58,9 @@ def set_account_active(*, user: User, active: bool, changed_by: User) -> None:
     if user.pk == changed_by.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
     User.objects.filter(pk=user.pk).update(is_active=active)
-    record_event("account.activated" if active else "account.deactivated", user, detail={"username": user.username})
+    record_event(
+        "account.activated" if active else "account.deactivated", user, detail={"username": user.username}
+    )
 
 
 def clear_lockout(*, username: str = "", ip_address: str = "") -> int:
@@ -62,5 +70,7 @@ def clear_lockout(*, username: str = "", ip_address: str = "") -> int:
     if not username and not ip_address:
         raise ValidationError(_("Name an account or an address to unlock."))
     cleared = reset(username=username or None, ip=ip_address or None)
-    record_event("account.unlocked", detail={"username": username, "address": ip_address, "attempts_cleared": cleared})
+    record_event(
+        "account.unlocked", detail={"username": username, "address": ip_address, "attempts_cleared": cleared}
+    )
     return cleared

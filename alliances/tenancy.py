@@ -145,7 +145,9 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
     use_in_migrations = False
 
     def get_queryset(self):
-        return self._queryset_class(model=self.model, query=TenantQuery(self.model), using=self._db, hints=self._hints)
+        return self._queryset_class(
+            model=self.model, query=TenantQuery(self.model), using=self._db, hints=self._hints
+        )
 
 
 class TenantModel(models.Model):

@@ -17,5 +17,9 @@ tenant_urlpatterns = [
 platform_urlpatterns = [
     path("audit/", views.PlatformAuditLogView.as_view(), name="platform-audit"),
     path("security/", views.PlatformSecurityView.as_view(), name="platform-security"),
-    path("security/accounts/<int:user_id>/active/", views.AccountActiveView.as_view(), name="platform-account-active"),
+    path(
+        "security/accounts/<int:user_id>/active/",
+        views.AccountActiveView.as_view(),
+        name="platform-account-active",
+    ),
 ]

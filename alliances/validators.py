@@ -34,7 +34,9 @@ class NotUsernameValidator:
     def validate(self, password, user=None):
         username = getattr(user, "username", "") or ""
         if username and username.lower() in password.lower():
-            raise ValidationError(_("The password must not contain the account name."), code="password_contains_username")
+            raise ValidationError(
+                _("The password must not contain the account name."), code="password_contains_username"
+            )
 
     def get_help_text(self):
         return _("The password must not contain the account name.")

@@ -74,7 +74,9 @@ class DashboardView(AlliancePageView):
                 .annotate(n=Count("id"))
                 .values_list("kind", "n")
             )
-            context["composition"] = [(kind.label, counts.get(kind.value, 0)) for kind in MemberKind if counts.get(kind.value)]
+            context["composition"] = [
+                (kind.label, counts.get(kind.value, 0)) for kind in MemberKind if counts.get(kind.value)
+            ]
             context["member_total"] = sum(counts.values())
         if self.membership.member_unit_id:
             context["my_unit"] = MemberUnit.objects.filter(pk=self.membership.member_unit_id).first()
@@ -164,7 +166,9 @@ class GrantListView(AllianceListView):
     required_action = Action.MANAGE_GRANTS
 
     def get_queryset(self):
-        self.queryset = Grant.objects.select_related("user", "member_unit", "granted_by").order_by("user__username", "role")
+        self.queryset = Grant.objects.select_related("user", "member_unit", "granted_by").order_by(
+            "user__username", "role"
+        )
         return super().get_queryset()
 
     def get_context_data(self, **kwargs):
@@ -236,7 +240,9 @@ class PlatformAuditLogView(PlatformRoleRequired, ListView):
 
     def get(self, request, *args, **kwargs):
         with unscoped("audit admin reads the platform audit log"):
-            self.filterset = AuditEntryFilter(request.GET or None, queryset=AuditEntry.objects.select_related("alliance"), request=request)
+            self.filterset = AuditEntryFilter(
+                request.GET or None, queryset=AuditEntry.objects.select_related("alliance"), request=request
+            )
             self.object_list = self.filterset.qs if self.filterset.is_valid() else self.filterset.queryset
             context = self.get_context_data()
             query = request.GET.copy()
@@ -258,12 +264,16 @@ class PlatformSecurityView(PlatformRoleRequired, FormView):
         from axes.models import AccessAttempt
 
         context = super().get_context_data(**kwargs)
-        context["lockouts"] = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by("-attempt_time")[:100]
+        context["lockouts"] = AccessAttempt.objects.filter(
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        ).order_by("-attempt_time")[:100]
         context["accounts"] = User.objects.order_by("username")[:500]
         return context
 
     def form_valid(self, form):
-        services.clear_lockout(username=form.cleaned_data["username"], ip_address=form.cleaned_data["ip_address"] or "")
+        services.clear_lockout(
+            username=form.cleaned_data["username"], ip_address=form.cleaned_data["ip_address"] or ""
+        )
         messages.success(self.request, _("The lockout was cleared."))
         return redirect("platform-security")
 
@@ -276,7 +286,9 @@ class AccountActiveView(PlatformRoleRequired, View):
         if account is None:
             raise Http404
         try:
-            services.set_account_active(user=account, active=request.POST.get("active") == "1", changed_by=request.user)
+            services.set_account_active(
+                user=account, active=request.POST.get("active") == "1", changed_by=request.user
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("platform-security")

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import CouncilRole, MemberKind, MemberStatus, MemberUnit
+from .models import Committee, CouncilRole, MemberKind, MemberStatus, MemberUnit
 
 
 class MemberUnitFilter(django_filters.FilterSet):
@@ -12,7 +12,10 @@ class MemberUnitFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Type"), choices=MemberKind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=MemberStatus.choices)
     council_role = django_filters.ChoiceFilter(label=_("Council role"), choices=CouncilRole.choices)
-    committee = django_filters.NumberFilter(label=_("Committee"), field_name="committees")
+    # Declared once at import: the tenant queryset is scoped when the choices are read, per request.
+    committee = django_filters.ModelChoiceFilter(
+        label=_("Committee"), field_name="committees", queryset=Committee.objects.order_by("name")
+    )
 
     class Meta:
         model = MemberUnit

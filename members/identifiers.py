@@ -13,7 +13,9 @@ USCC_AUTHORITIES = set("123456789ANY")
 
 
 def uscc_check_char(first17: str) -> str:
-    total = sum(USCC_ALPHABET.index(char) * weight for char, weight in zip(first17, USCC_WEIGHTS, strict=True))
+    total = sum(
+        USCC_ALPHABET.index(char) * weight for char, weight in zip(first17, USCC_WEIGHTS, strict=True)
+    )
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -27,7 +29,9 @@ def credit_code_problem(value: str):
     if len(code) != 18:
         return _("A unified social credit code has 18 characters.")
     if any(char not in USCC_ALPHABET for char in code):
-        return _("A unified social credit code uses only digits and the letters A–Y without I, O, S, V and Z.")
+        return _(
+            "A unified social credit code uses only digits and the letters A–Y without I, O, S, V and Z."
+        )
     if code[0] not in USCC_AUTHORITIES:
         return _("The first character (registration authority) must be 1–9, A, N or Y.")
     if not code[2:8].isdigit():

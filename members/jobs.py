@@ -4,7 +4,7 @@ from io import BytesIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from alliances.jobs import JobOutcome, job_kind
@@ -17,11 +17,15 @@ from .models import MemberUnit
 CHUNK = 500
 
 
-@job_kind("members.export_roster", label=_lazy("Member roster export"), required_action=Action.RUN_EXPORTS)
+@job_kind(
+    "members.export_roster", label=gettext_lazy("Member roster export"), required_action=Action.RUN_EXPORTS
+)
 def export_roster(job, report_progress) -> JobOutcome:
     """Write the (filtered) member list to XLSX, reporting progress per chunk. Safe to run again."""
     filterset = MemberUnitFilter(job.parameters.get("filters") or None, queryset=MemberUnit.objects.all())
-    units = (filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset).order_by("kind", "name")
+    units = (filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset).order_by(
+        "kind", "name"
+    )
     total = units.count()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Members"))
@@ -35,7 +39,10 @@ def export_roster(job, report_progress) -> JobOutcome:
         )])  # fmt: skip
         written += 1
         if written % CHUNK == 0:
-            report_progress(written * 100 // max(total, 1), _("%(done)d of %(total)d rows") % {"done": written, "total": total})
+            report_progress(
+                written * 100 // max(total, 1),
+                _("%(done)d of %(total)d rows") % {"done": written, "total": total},
+            )
     buffer = BytesIO()
     workbook.save(buffer)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")

@@ -22,7 +22,9 @@ class MemberKind(models.TextChoices):
 
     @classmethod
     def school_kinds(cls) -> frozenset[str]:
-        return frozenset({cls.TECHNICAL_SCHOOL, cls.SECONDARY_VOCATIONAL, cls.HIGHER_VOCATIONAL, cls.UNDERGRADUATE})
+        return frozenset(
+            {cls.TECHNICAL_SCHOOL, cls.SECONDARY_VOCATIONAL, cls.HIGHER_VOCATIONAL, cls.UNDERGRADUATE}
+        )
 
 
 class MemberStatus(models.TextChoices):
@@ -52,7 +54,9 @@ class MemberUnit(TenantModel):
     credit_code = models.CharField(
         _("unified social credit code"), max_length=18, validators=[validate_credit_code]
     )
-    status = models.CharField(_("status"), max_length=24, choices=MemberStatus.choices, default=MemberStatus.APPLIED)
+    status = models.CharField(
+        _("status"), max_length=24, choices=MemberStatus.choices, default=MemberStatus.APPLIED
+    )
     council_role = models.CharField(
         _("council role"), max_length=16, choices=CouncilRole.choices, default=CouncilRole.MEMBER
     )
@@ -74,7 +78,9 @@ class MemberUnit(TenantModel):
             models.Index(fields=["alliance", "name"]),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["alliance", "credit_code"], name="member_unique_credit_code_per_alliance"),
+            models.UniqueConstraint(
+                fields=["alliance", "credit_code"], name="member_unique_credit_code_per_alliance"
+            ),
             models.UniqueConstraint(fields=["alliance", "name"], name="member_unique_name_per_alliance"),
         ]
 
@@ -91,7 +97,11 @@ class Committee(TenantModel):
 
     name = models.CharField(_("name"), max_length=120)
     chair_unit = models.ForeignKey(
-        MemberUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="chaired_committees",
+        MemberUnit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="chaired_committees",
         verbose_name=_("chair unit"),
     )
     members = models.ManyToManyField(
@@ -103,7 +113,9 @@ class Committee(TenantModel):
         verbose_name = _("committee")
         verbose_name_plural = _("committees")
         ordering = ["alliance", "name"]
-        constraints = [models.UniqueConstraint(fields=["alliance", "name"], name="committee_unique_name_per_alliance")]
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "name"], name="committee_unique_name_per_alliance")
+        ]
 
     def __str__(self):
         return self.name

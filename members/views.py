@@ -34,9 +34,16 @@ class MemberExportView(AllianceView, View):
     required_action = Action.RUN_EXPORTS
 
     def post(self, request, alliance_slug):
-        filters = {key: value for key, value in request.POST.items() if key in MemberUnitFilter.base_filters and value}
+        filters = {
+            key: value
+            for key, value in request.POST.items()
+            if key in MemberUnitFilter.base_filters and value
+        }
         job, created = enqueue_job(
-            alliance=self.alliance, kind="members.export_roster", parameters={"filters": filters}, requested_by=request.user
+            alliance=self.alliance,
+            kind="members.export_roster",
+            parameters={"filters": filters},
+            requested_by=request.user,
         )
         if not created:
             messages.info(request, _("The same export is already running; here is its progress."))

@@ -104,7 +104,9 @@ def browser_type_launch_args(browser_type_launch_args):
     import shutil
 
     if not shutil.which(CHROMIUM):
-        reason = f"browser tests need Debian's Chromium at {CHROMIUM} (make test installs it when run as root)"
+        reason = (
+            f"browser tests need Debian's Chromium at {CHROMIUM} (make test installs it when run as root)"
+        )
         if os.environ.get("CI_REQUIRE_BROWSER"):
             pytest.fail(reason)
         pytest.skip(reason)
@@ -113,4 +115,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "viewport": {"width": 1280, "height": 900}}
+    return {
+        **browser_context_args,
+        "locale": "zh-CN",
+        "timezone_id": "Asia/Shanghai",
+        "viewport": {"width": 1280, "height": 900},
+    }

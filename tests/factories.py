@@ -26,7 +26,9 @@ def make_alliance(name: str | None = None, slug: str | None = None, **extra) -> 
     )
 
 
-def make_unit(alliance: Alliance, kind: str = MemberKind.ENTERPRISE, name: str | None = None, **extra) -> MemberUnit:
+def make_unit(
+    alliance: Alliance, kind: str = MemberKind.ENTERPRISE, name: str | None = None, **extra
+) -> MemberUnit:
     number = next(_counter)
     prefix = {MemberKind.ENTERPRISE: "91", MemberKind.ASSOCIATION: "51"}.get(kind, "12")
     return MemberUnit.objects.create(
@@ -47,7 +49,9 @@ def make_user(username: str | None = None, **extra) -> User:
     return user
 
 
-def make_member(alliance: Alliance, role: str, username: str | None = None, unit: MemberUnit | None = None) -> User:
+def make_member(
+    alliance: Alliance, role: str, username: str | None = None, unit: MemberUnit | None = None
+) -> User:
     """A user holding one role in one alliance (representatives get a unit of the right kind)."""
     user = make_user(username)
     if role == Role.MEMBER_REPRESENTATIVE and unit is None:

@@ -24,8 +24,12 @@ MARKER = "机密乙方标记"
 def populate_alliance(alliance) -> dict:
     enterprise = make_unit(alliance, MemberKind.ENTERPRISE, name=f"{MARKER}精密制造有限公司")
     school = make_unit(alliance, MemberKind.TECHNICAL_SCHOOL, name=f"{MARKER}技师学院")
-    committee = Committee.objects.create(alliance=alliance, name=f"{MARKER}装备制造专业委员会", chair_unit=school)
-    membership = CommitteeMembership.objects.create(alliance=alliance, committee=committee, member_unit=enterprise)
+    committee = Committee.objects.create(
+        alliance=alliance, name=f"{MARKER}装备制造专业委员会", chair_unit=school
+    )
+    membership = CommitteeMembership.objects.create(
+        alliance=alliance, committee=committee, member_unit=enterprise
+    )
     user = make_user(f"user-of-{alliance.slug}", name=f"{MARKER}秘书")
     grant = grant_role(alliance=alliance, user=user, role=Role.MEMBER_REPRESENTATIVE, member_unit=enterprise)
     job = Job.objects.create(
@@ -35,9 +39,7 @@ def populate_alliance(alliance) -> dict:
     )  # fmt: skip
     job.result_file.save("roster.xlsx", ContentFile(MARKER.encode()), save=True)
     entry = record_event("test.marked", enterprise, detail={"marker": MARKER})
-    objects = {
-        type(obj): obj for obj in (enterprise, committee, membership, grant, job, entry)
-    }
+    objects = {type(obj): obj for obj in (enterprise, committee, membership, grant, job, entry)}
     objects[type(enterprise)] = enterprise
     objects["user"] = user
     return objects

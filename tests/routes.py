@@ -25,7 +25,10 @@ class Route:
         if view_class is None or not hasattr(view_class, "required_action"):
             return []
         if getattr(self.view, "actions", None):  # a DRF viewset route: one handler per method
-            return [(method, view_class(action=handler).get_required_action()) for method, handler in self.view.actions.items()]
+            return [
+                (method, view_class(action=handler).get_required_action())
+                for method, handler in self.view.actions.items()
+            ]
         methods = [m for m in ("get", "post") if hasattr(view_class, m)]
         return [(method, view_class.required_action) for method in methods]
 

@@ -26,7 +26,9 @@ def test_anonymous_callers_get_a_json_error(client):
     response = client.get(reverse("api:root"))
     assert response.status_code in (401, 403)
     error = response.json()["error"]
-    assert error["code"] == "not_authenticated" and error["message"] and error["status"] == response.status_code
+    assert (
+        error["code"] == "not_authenticated" and error["message"] and error["status"] == response.status_code
+    )
 
 
 def test_token_authentication_reaches_the_alliance(alliance, token_client):
@@ -49,7 +51,9 @@ def test_filters_are_shared_with_the_page(alliance, token_client):
     make_unit(alliance, "technical_school", name="淄博市技师学院")
     url = reverse("api:member-list", kwargs={"alliance_slug": alliance.slug})
     assert [m["name"] for m in token_client.get(url, {"q": "技师"}).json()["results"]] == ["淄博市技师学院"]
-    assert [m["name"] for m in token_client.get(url, {"kind": "enterprise"}).json()["results"]] == ["淄博齐鲁化工有限公司"]
+    assert [m["name"] for m in token_client.get(url, {"kind": "enterprise"}).json()["results"]] == [
+        "淄博齐鲁化工有限公司"
+    ]
     bad = token_client.get(url, {"kind": "spaceship"})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid"
 
@@ -113,12 +117,16 @@ def test_health_reports_a_dead_broker(client, settings):
     assert data["broker"]["ok"] is False and data["database"]["ok"] is True
 
 
-def test_actions_through_a_token_are_audited_with_the_actor(alliance, token_client, django_capture_on_commit_callbacks):
+def test_actions_through_a_token_are_audited_with_the_actor(
+    alliance, token_client, django_capture_on_commit_callbacks
+):
     from alliances.models import AuditEntry
 
     url = reverse("api:job-list", kwargs={"alliance_slug": alliance.slug})
     with django_capture_on_commit_callbacks(execute=True):
-        response = token_client.post(url, {"kind": "members.export_roster"}, format="json", REMOTE_ADDR="10.3.3.3")
+        response = token_client.post(
+            url, {"kind": "members.export_roster"}, format="json", REMOTE_ADDR="10.3.3.3"
+        )
     assert response.status_code == 201
     entry = AuditEntry.objects.get(action="job.requested")
     assert entry.actor is not None and entry.actor.auth_token and entry.address == "10.3.3.3"

@@ -51,10 +51,16 @@ def test_database_refuses_deleting_recent_entries(entry):
 
 def test_retention_purge_keeps_180_days(alliance, settings):
     settings.AUDIT_RETENTION_DAYS = 30  # a shorter setting is raised to the legal minimum
-    old = AuditEntry.objects.create(action="test.old", at=timezone.now() - timedelta(days=200), alliance=alliance)
-    kept = AuditEntry.objects.create(action="test.kept", at=timezone.now() - timedelta(days=170), alliance=alliance)
+    old = AuditEntry.objects.create(
+        action="test.old", at=timezone.now() - timedelta(days=200), alliance=alliance
+    )
+    kept = AuditEntry.objects.create(
+        action="test.kept", at=timezone.now() - timedelta(days=170), alliance=alliance
+    )
     assert purge_expired_entries() == 1
-    assert not AuditEntry.objects.filter(pk=old.pk).exists() and AuditEntry.objects.filter(pk=kept.pk).exists()
+    assert (
+        not AuditEntry.objects.filter(pk=old.pk).exists() and AuditEntry.objects.filter(pk=kept.pk).exists()
+    )
 
 
 def test_role_changes_are_audited(alliance, admin_user, client):
@@ -63,13 +69,17 @@ def test_role_changes_are_audited(alliance, admin_user, client):
     url = reverse("grant-list", kwargs={"alliance_slug": alliance.slug})
     assert client.post(url, {"username": "new-staff", "role": Role.SECRETARIAT_STAFF}).status_code == 302
     granted = AuditEntry.objects.filter(action="grant.created").latest("id")
-    assert granted.actor == admin_user and granted.alliance == alliance and granted.detail["user"] == "new-staff"
+    assert (
+        granted.actor == admin_user and granted.alliance == alliance and granted.detail["user"] == "new-staff"
+    )
     grant = target.grants.get()
     client.post(reverse("grant-revoke", kwargs={"alliance_slug": alliance.slug, "grant_id": grant.pk}))
     assert AuditEntry.objects.filter(action="grant.revoked", actor=admin_user).exists()
 
 
-def test_auditor_reads_the_alliance_log_and_nothing_of_others(alliance, other_alliance, auditor_user, client, entry):
+def test_auditor_reads_the_alliance_log_and_nothing_of_others(
+    alliance, other_alliance, auditor_user, client, entry
+):
     record_event("test.other", make_unit(other_alliance, name="南通别家企业"))
     client.force_login(auditor_user)
     page = client.get(reverse("audit-log", kwargs={"alliance_slug": alliance.slug}))
@@ -83,18 +93,27 @@ def test_auditor_reads_the_alliance_log_and_nothing_of_others(alliance, other_al
 def test_nobody_can_write_through_the_api(alliance, auditor_user, client, entry):
     client.force_login(auditor_user)
     list_url = reverse("api:auditentry-list", kwargs={"alliance_slug": alliance.slug})
-    detail_url = reverse("api:auditentry-detail", kwargs={"alliance_slug": alliance.slug, "auditentry_id": entry.pk})
+    detail_url = reverse(
+        "api:auditentry-detail", kwargs={"alliance_slug": alliance.slug, "auditentry_id": entry.pk}
+    )
     assert client.post(list_url, {"action": "x"}, content_type="application/json").status_code == 405
     for method in ("put", "patch", "delete"):
-        assert getattr(client, method)(detail_url, {"action": "x"}, content_type="application/json").status_code == 405
+        assert (
+            getattr(client, method)(detail_url, {"action": "x"}, content_type="application/json").status_code
+            == 405
+        )
     assert AuditEntry.objects.get(pk=entry.pk).action == "test.something"
 
 
-@pytest.mark.parametrize("role", [Role.SECRETARIAT_ADMIN, Role.SECRETARIAT_STAFF, Role.BUREAU_OFFICIAL, Role.MEMBER_REPRESENTATIVE])
+@pytest.mark.parametrize(
+    "role", [Role.SECRETARIAT_ADMIN, Role.SECRETARIAT_STAFF, Role.BUREAU_OFFICIAL, Role.MEMBER_REPRESENTATIVE]
+)
 def test_only_auditors_read_the_alliance_log(alliance, role, client):
     client.force_login(make_member(alliance, role))
     assert client.get(reverse("audit-log", kwargs={"alliance_slug": alliance.slug})).status_code == 403
-    assert client.get(reverse("api:auditentry-list", kwargs={"alliance_slug": alliance.slug})).status_code == 403
+    assert (
+        client.get(reverse("api:auditentry-list", kwargs={"alliance_slug": alliance.slug})).status_code == 403
+    )
 
 
 def test_audit_admin_reads_the_platform_log_and_others_cannot(alliance, client, entry):

@@ -37,7 +37,9 @@ def log_in(page, live_server, username):
     page.locator("button.primary[type=submit]").click()
 
 
-def test_staff_logs_in_switches_language_and_alliance_and_sees_a_job_finish(page, live_server, two_alliances_and_staff):
+def test_staff_logs_in_switches_language_and_alliance_and_sees_a_job_finish(
+    page, live_server, two_alliances_and_staff
+):
     zibo, yichang, user = two_alliances_and_staff
     log_in(page, live_server, user.username)
     # Two alliances and none chosen yet: the choice page, in Chinese.
@@ -71,7 +73,9 @@ def test_progress_bar_follows_a_running_job(page, live_server, two_alliances_and
     job = Job.objects.create(alliance=zibo, kind="members.export_roster", parameters_digest="browser",
                              status=JobStatus.RUNNING, progress=35, requested_by=user)  # fmt: skip
     log_in(page, live_server, user.username)
-    page.goto(f"{live_server.url}{reverse('job-detail', kwargs={'alliance_slug': zibo.slug, 'job_id': job.pk})}")
+    page.goto(
+        f"{live_server.url}{reverse('job-detail', kwargs={'alliance_slug': zibo.slug, 'job_id': job.pk})}"
+    )
     progress = page.get_by_test_id("job-progress")
     expect(progress.locator("progress")).to_have_attribute("value", "35")
     Job.objects.filter(pk=job.pk).update(progress=70, message="70%")

@@ -44,7 +44,8 @@ def test_swapping_neighbours_is_caught(authority, division, body, position):
 
 
 @pytest.mark.parametrize(
-    "code", ["", "9135010", "91350100M000100Y4I", "Z1350100M000100Y43", "91ABCDEFM000100Y43", "91350100M000100Y44"]
+    "code",
+    ["", "9135010", "91350100M000100Y4I", "Z1350100M000100Y43", "91ABCDEFM000100Y43", "91350100M000100Y44"],
 )
 def test_bad_codes_get_a_reason(code):
     with pytest.raises(ValidationError):

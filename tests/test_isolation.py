@@ -26,7 +26,14 @@ from .isolation_data import MARKER, populate_alliance, snapshot
 from .routes import ROUTES, Route
 
 # Arguments that are not object ids, with the value to use (Django admin's and i18n's own routes).
-KNOWN_ARGUMENTS = {"app_label": "alliances", "object_id": "1", "id": "1", "content_type_id": "1", "url": "x", "packages": "x"}
+KNOWN_ARGUMENTS = {
+    "app_label": "alliances",
+    "object_id": "1",
+    "id": "1",
+    "content_type_id": "1",
+    "url": "x",
+    "packages": "x",
+}
 
 
 TENANT_MODELS_BY_ARGUMENT = {
@@ -90,13 +97,17 @@ def test_tenant_route_refuses_other_alliance(route, world, client):
             response = getattr(client, method)(url)
             assert_no_leak(response, url, method)
             if slug == b.slug or has_object_of_b:
-                assert response.status_code in (403, 404, 405), f"{method} {url} answered {response.status_code}"
+                assert response.status_code in (403, 404, 405), (
+                    f"{method} {url} answered {response.status_code}"
+                )
     client.logout()
     for method in ("get", "post"):
         url = url_for(route, b.slug, objects_b)
         response = getattr(client, method)(url)
         assert_no_leak(response, url, method)
-        assert response.status_code not in (200, 201), f"anonymous {method} {url} answered {response.status_code}"
+        assert response.status_code not in (200, 201), (
+            f"anonymous {method} {url} answered {response.status_code}"
+        )
     assert snapshot(b) == before, f"{route.name} changed alliance B's data"
 
 

@@ -21,16 +21,20 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def units(alliance):
     make_unit(alliance, MemberKind.TECHNICAL_SCHOOL, name="淄博市技师学院")
-    make_unit(alliance, MemberKind.ENTERPRISE, name="=HYPERLINK(\"http://evil.example\")")
+    make_unit(alliance, MemberKind.ENTERPRISE, name='=HYPERLINK("http://evil.example")')
     return [make_unit(alliance, name=f"淄博测试企业{n}有限公司") for n in range(3)]
 
 
 def export(alliance, user, parameters=None):
     with scope(alliance.pk):
-        return enqueue_job(alliance=alliance, kind="members.export_roster", parameters=parameters or {}, requested_by=user)
+        return enqueue_job(
+            alliance=alliance, kind="members.export_roster", parameters=parameters or {}, requested_by=user
+        )
 
 
-def test_job_runs_after_commit_and_produces_a_safe_xlsx(alliance, staff_user, units, django_capture_on_commit_callbacks):
+def test_job_runs_after_commit_and_produces_a_safe_xlsx(
+    alliance, staff_user, units, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job, created = export(alliance, staff_user)
     assert created and job.status == JobStatus.QUEUED and len(callbacks) == 1  # nothing sent before commit
@@ -42,11 +46,13 @@ def test_job_runs_after_commit_and_produces_a_safe_xlsx(alliance, staff_user, un
     assert len(rows) == 6
     names = {row[1] for row in rows[1:]}
     assert "淄博市技师学院" in names
-    assert "'=HYPERLINK(\"http://evil.example\")" in names  # formula neutralised
+    assert '\'=HYPERLINK("http://evil.example")' in names  # formula neutralised
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 
-def test_identical_job_is_not_started_twice_while_active(alliance, staff_user, django_capture_on_commit_callbacks):
+def test_identical_job_is_not_started_twice_while_active(
+    alliance, staff_user, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         first, created_first = export(alliance, staff_user)
         second, created_second = export(alliance, staff_user)
@@ -75,7 +81,12 @@ def test_redelivered_job_is_idempotent(alliance, staff_user, units, django_captu
     Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, progress=40)
     run_job(job.pk)
     job.refresh_from_db()
-    assert job.status == JobStatus.SUCCEEDED and job.progress == 100 and job.attempts == 2 and job.result == {"rows": 5}
+    assert (
+        job.status == JobStatus.SUCCEEDED
+        and job.progress == 100
+        and job.attempts == 2
+        and job.result == {"rows": 5}
+    )
 
 
 def test_failing_job_is_recorded(alliance, staff_user, django_capture_on_commit_callbacks):
@@ -89,7 +100,9 @@ def test_failing_job_is_recorded(alliance, staff_user, django_capture_on_commit_
             job, _ = enqueue_job(alliance=alliance, kind="tests.explode", requested_by=staff_user)
         job.refresh_from_db()
         assert job.status == JobStatus.FAILED and "disk full" in job.message and job.finished_at
-        assert AuditEntry.objects.filter(action="job.failed", object_id=str(job.pk), outcome="failure").exists()
+        assert AuditEntry.objects.filter(
+            action="job.failed", object_id=str(job.pk), outcome="failure"
+        ).exists()
     finally:
         jobs._registry.pop("tests.explode")
 
@@ -121,13 +134,19 @@ def test_progress_partial_polls_while_running_and_stops_when_done(alliance, staf
     assert "hx-trigger" not in body and 'value="100"' in body
 
 
-def test_export_from_the_page_and_download_is_audited(alliance, staff_client, units, django_capture_on_commit_callbacks):
+def test_export_from_the_page_and_download_is_audited(
+    alliance, staff_client, units, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(reverse("member-export", kwargs={"alliance_slug": alliance.slug}), {"kind": "enterprise"})
+        response = staff_client.post(
+            reverse("member-export", kwargs={"alliance_slug": alliance.slug}), {"kind": "enterprise"}
+        )
     job = Job.objects.get()
     assert response.status_code == 302 and response.url.endswith(f"/jobs/{job.pk}/")
     assert job.parameters == {"filters": {"kind": "enterprise"}} and job.result == {"rows": 4}
-    download = staff_client.get(reverse("job-download", kwargs={"alliance_slug": alliance.slug, "job_id": job.pk}))
+    download = staff_client.get(
+        reverse("job-download", kwargs={"alliance_slug": alliance.slug, "job_id": job.pk})
+    )
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
     load_workbook(BytesIO(b"".join(download.streaming_content)))
     assert AuditEntry.objects.filter(action="file.downloaded", object_id=str(job.pk)).exists()
@@ -135,8 +154,12 @@ def test_export_from_the_page_and_download_is_audited(alliance, staff_client, un
 
 def test_representative_sees_only_own_jobs(alliance, staff_user, client):
     rep = make_member(alliance, Role.MEMBER_REPRESENTATIVE)
-    Job.objects.create(alliance=alliance, kind="members.export_roster", parameters_digest="a", requested_by=staff_user)
-    mine = Job.objects.create(alliance=alliance, kind="members.export_roster", parameters_digest="b", requested_by=rep)
+    Job.objects.create(
+        alliance=alliance, kind="members.export_roster", parameters_digest="a", requested_by=staff_user
+    )
+    mine = Job.objects.create(
+        alliance=alliance, kind="members.export_roster", parameters_digest="b", requested_by=rep
+    )
     client.force_login(rep)
     response = client.get(reverse("api:job-list", kwargs={"alliance_slug": alliance.slug}))
     assert [job["id"] for job in response.json()["results"]] == [mine.pk]
@@ -145,13 +168,25 @@ def test_representative_sees_only_own_jobs(alliance, staff_user, client):
 def test_api_starts_and_reads_jobs(alliance, staff_client, units, django_capture_on_commit_callbacks):
     url = reverse("api:job-list", kwargs={"alliance_slug": alliance.slug})
     with django_capture_on_commit_callbacks(execute=True):
-        created = staff_client.post(url, {"kind": "members.export_roster", "parameters": {}}, content_type="application/json")
+        created = staff_client.post(
+            url, {"kind": "members.export_roster", "parameters": {}}, content_type="application/json"
+        )
     assert created.status_code == 201
-    detail = staff_client.get(reverse("api:job-detail", kwargs={"alliance_slug": alliance.slug, "job_id": created.json()["id"]}))
+    detail = staff_client.get(
+        reverse("api:job-detail", kwargs={"alliance_slug": alliance.slug, "job_id": created.json()["id"]})
+    )
     data = detail.json()
-    assert data["status"] == "succeeded" and data["progress"] == 100 and data["download_url"].endswith("/download/")
+    assert (
+        data["status"] == "succeeded"
+        and data["progress"] == 100
+        and data["download_url"].endswith("/download/")
+    )
     bad = staff_client.post(url, {"kind": "nope"}, content_type="application/json")
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid" and "kind" in bad.json()["error"]["details"]
+    assert (
+        bad.status_code == 400
+        and bad.json()["error"]["code"] == "invalid"
+        and "kind" in bad.json()["error"]["details"]
+    )
 
 
 def test_representative_cannot_start_exports_through_the_api(alliance, client):
@@ -173,7 +208,9 @@ def test_job_list_runs_a_constant_number_of_queries(alliance, staff_client, staf
             assert staff_client.get(url).status_code == 200
         return len(captured)
 
-    Job.objects.create(alliance=alliance, kind="members.export_roster", parameters_digest="0", requested_by=staff_user)
+    Job.objects.create(
+        alliance=alliance, kind="members.export_roster", parameters_digest="0", requested_by=staff_user
+    )
     few = count_queries()
     Job.objects.bulk_create([
         Job(alliance=alliance, kind="members.export_roster", parameters_digest=str(n), requested_by=staff_user, status=JobStatus.SUCCEEDED)

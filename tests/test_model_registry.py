@@ -38,11 +38,15 @@ def test_tenant_model_layout(model):
     else:
         assert issubclass(model, TenantModel) and not field.null, f"{label}: alliance must be non-null"
     for index in model._meta.indexes:
-        assert index.fields[0] in ("alliance", "-alliance"), f"{label}: index {index.name} must lead with alliance"
+        assert index.fields[0] in ("alliance", "-alliance"), (
+            f"{label}: index {index.name} must lead with alliance"
+        )
     for constraint in model._meta.constraints:
         if isinstance(constraint, models.UniqueConstraint):
             assert constraint.fields and constraint.fields[0] == "alliance", (
                 f"{label}: uniqueness must be per alliance ({constraint.name})"
             )
     for field in model._meta.get_fields():
-        assert not getattr(field, "unique", False) or field.primary_key, f"{label}.{field.name}: unique must be per alliance"
+        assert not getattr(field, "unique", False) or field.primary_key, (
+            f"{label}.{field.name}: unique must be per alliance"
+        )

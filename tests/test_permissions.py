@@ -80,7 +80,9 @@ def test_matrix_cell(action, role, allowed):
     ],
 )
 def test_representatives_act_by_the_kind_of_their_unit(action, unit_kind, allowed):
-    membership = Membership(alliance=Alliance(), roles=frozenset({Role.MEMBER_REPRESENTATIVE}), member_unit_kind=unit_kind)
+    membership = Membership(
+        alliance=Alliance(), roles=frozenset({Role.MEMBER_REPRESENTATIVE}), member_unit_kind=unit_kind
+    )
     assert membership.can(action) is allowed
 
 
@@ -90,13 +92,17 @@ def test_roles_add_up():
     assert not membership.can(Action.MANAGE_MEMBERS)
 
 
-VIEWS = [(route, method, action) for route in ROUTES if route.is_tenant for method, action in route.view_actions()]
+VIEWS = [
+    (route, method, action) for route in ROUTES if route.is_tenant for method, action in route.view_actions()
+]
 
 
 def test_every_tenant_view_declares_an_action():
     assert VIEWS, "no tenant views found"
     tenant_routes_with_views = {route.name for route, _, _ in VIEWS}
-    assert {route.name for route in ROUTES if route.is_tenant} == tenant_routes_with_views, "a tenant view declares no action"
+    assert {route.name for route in ROUTES if route.is_tenant} == tenant_routes_with_views, (
+        "a tenant view declares no action"
+    )
     for route, _, action in VIEWS:
         assert action is not None, f"{route.name} declares no required_action"
         Action(action)
@@ -123,7 +129,9 @@ def test_views_follow_the_matrix(route, method, action, people, client):
         if action in MATRIX[role]:
             assert response.status_code != 403, f"{role} was refused {method.upper()} {url}"
         else:
-            assert response.status_code == 403, f"{role} got {response.status_code} for {method.upper()} {url}"
+            assert response.status_code == 403, (
+                f"{role} got {response.status_code} for {method.upper()} {url}"
+            )
 
 
 def _rows_of(alliance, users):
@@ -134,8 +142,12 @@ def _rows_of(alliance, users):
 
     unit = make_unit(alliance)
     return {
-        "job_id": Job.objects.create(alliance=alliance, kind="members.export_roster", parameters_digest="x",
-                                     requested_by=users[Role.MEMBER_REPRESENTATIVE]),  # fmt: skip
+        "job_id": Job.objects.create(
+            alliance=alliance,
+            kind="members.export_roster",
+            parameters_digest="x",
+            requested_by=users[Role.MEMBER_REPRESENTATIVE],
+        ),  # fmt: skip
         "memberunit_id": unit,
         "grant_id": Grant.objects.filter(alliance=alliance, role=Role.SECRETARIAT_STAFF).first(),
         "auditentry_id": record_event("test.event", unit),

@@ -94,7 +94,9 @@ def test_failed_and_successful_logins_are_audited_with_address():
     login(client, "sun-qi", "wrong-Password1", address="10.2.2.2")
     login(client, "sun-qi", address="10.2.2.2")
     failed = AuditEntry.objects.get(action="auth.login_failed")
-    assert failed.outcome == "failure" and failed.address == "10.2.2.2" and failed.detail["username"] == "sun-qi"
+    assert (
+        failed.outcome == "failure" and failed.address == "10.2.2.2" and failed.detail["username"] == "sun-qi"
+    )
     ok = AuditEntry.objects.get(action="auth.login")
     assert ok.actor == user and ok.address == "10.2.2.2"
     client.post(reverse("logout"), REMOTE_ADDR="10.2.2.2")
@@ -140,7 +142,9 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("SECURE_", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC"))
+        if not key.startswith(
+            ("SECURE_", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC")
+        )
     }
     env.update(
         SECRET_KEY="a-long-random-production-secret-key-0123456789-ABCDEFGHIJKLMNOP",
@@ -172,7 +176,9 @@ def test_production_cookies_are_secure(tmp_path):
         "from django.conf import settings as s; "
         "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0)"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.split() == ["True", "True", "True", "True"], result.stderr
 
 

@@ -64,7 +64,9 @@ def test_writes_outside_scope_are_refused(two_alliances):
         with pytest.raises(ScopeError):
             unit_b.delete()
         with pytest.raises(ScopeError):
-            MemberUnit.objects.bulk_create([MemberUnit(alliance=b, kind="enterprise", name="x", credit_code="x")])
+            MemberUnit.objects.bulk_create(
+                [MemberUnit(alliance=b, kind="enterprise", name="x", credit_code="x")]
+            )
     with no_scope(), pytest.raises(ScopeError):
         unit_a.save()
 

@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL: this test runs a real Celery worker on Redis"),
+    pytest.mark.skipif(
+        not settings.REDIS_URL, reason="needs REDIS_URL: this test runs a real Celery worker on Redis"
+    ),
     pytest.mark.skipif(
         settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
         reason="the worker shares the test database, which needs PostgreSQL (SQLite test databases live in memory)",

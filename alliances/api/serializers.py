@@ -64,5 +64,16 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEntry
-        fields = ["id", "at", "actor", "action", "object_type", "object_id", "object_repr", "outcome", "address", "detail"]
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "outcome",
+            "address",
+            "detail",
+        ]
         read_only_fields = fields

@@ -46,7 +46,9 @@ class MeView(generics.GenericAPIView):
 
     def get(self, request):
         with unscoped("the caller reads their own grants"):
-            grants = GrantSerializer(Grant.objects.filter(user=request.user).select_related("alliance"), many=True).data
+            grants = GrantSerializer(
+                Grant.objects.filter(user=request.user).select_related("alliance"), many=True
+            ).data
         return Response({**MeSerializer(request.user).data, "grants": grants})
 
 
@@ -89,7 +91,9 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AllianceModel
             alliance=self.alliance, kind=kind.name, parameters=serializer.validated_data["parameters"],
             requested_by=request.user,
         )  # fmt: skip
-        return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            self.get_serializer(job).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"])
