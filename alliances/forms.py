@@ -8,10 +8,6 @@ from .models import User
 from .permissions import Role
 
 
-class ScopedModelChoiceField(forms.ModelChoiceField):
-    """A choice of tenant-owned rows: the queryset is evaluated lazily, inside the request's scope."""
-
-
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _(
@@ -24,17 +20,13 @@ class LoginForm(AuthenticationForm):
 class GrantForm(forms.Form):
     username = forms.CharField(label=_("Account name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    member_unit = ScopedModelChoiceField(
+    # Tenant querysets are scoped when evaluated: only this alliance's units can be chosen.
+    member_unit = forms.ModelChoiceField(
         label=_("Member unit"),
-        queryset=MemberUnit.objects.none(),
+        queryset=MemberUnit.objects.order_by("name"),
         required=False,
         help_text=_("Only for member representatives."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The default manager is scoped: only this alliance's units can be chosen.
-        self.fields["member_unit"].queryset = MemberUnit.objects.order_by("name")
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()

@@ -14,7 +14,6 @@ from django.db import connection
 from django.db.models import Count
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -335,7 +334,3 @@ def _check_worker() -> dict:
         return {"ok": bool(replies), "mode": "celery", "workers": len(replies)}
     except Exception as exc:
         return {"ok": False, "mode": "celery", "error": str(exc)[:200]}
-
-
-def dashboard_url(alliance) -> str:
-    return reverse("dashboard", kwargs={"alliance_slug": alliance.slug})

@@ -364,3 +364,10 @@ def test_chinese_date_and_number_formats():
             date_format(datetime.datetime(2026, 11, 23, 14, 5), "DATETIME_FORMAT") == "2026年11月23日 14:05"
         )
         assert number_format(1234567, force_grouping=True) == "1,234,567"
+
+
+@pytest.mark.django_db
+def test_login_form_labels_read_naturally_in_chinese(client):
+    body = client.get("/accounts/login/").content.decode()
+    assert '<label for="id_username">用户名' in body
+    assert '<label for="id_password">密码' in body
