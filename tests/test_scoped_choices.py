@@ -34,7 +34,9 @@ def test_grant_form_explains_missing_unit(alliance, admin_user, client):
     client.force_login(admin_user)
     url = reverse("grant-list", kwargs={"alliance_slug": alliance.slug})
     response = client.post(url, {"username": "rep-without-unit", "role": Role.MEMBER_REPRESENTATIVE})
-    assert response.status_code == 400 and not Grant.objects.filter(user__username="rep-without-unit").exists()
+    assert (
+        response.status_code == 400 and not Grant.objects.filter(user__username="rep-without-unit").exists()
+    )
     assert response.context["form"].errors["member_unit"]
 
 
