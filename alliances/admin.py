@@ -6,27 +6,27 @@ The audit log is deliberately absent: auditors and audit administrators read it 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
+from .audit import record_event
 from .models import Alliance, Grant, Job, User
-
-
-def restrict_admin_to_platform_operators(site: admin.AdminSite) -> None:
-    from django.contrib.auth.models import Group
-
-    if site.is_registered(Group):
-        site.unregister(Group)  # roles live in the permission matrix, not in groups
-    site.site_header = _("Chanjiao platform administration")
-    site.site_title = _("Chanjiao administration")
-
-    def has_permission(request):
-        return _is_operator(request.user) and request.user.is_staff
-
-    site.has_permission = has_permission
 
 
 def _is_operator(user) -> bool:
     return getattr(user, "is_platform_operator", False) and user.is_active
+
+
+def _operators_only(request) -> bool:
+    return _is_operator(request.user) and request.user.is_staff
+
+
+admin.site.site_header = _("Chanjiao platform administration")
+admin.site.site_title = _("Chanjiao administration")
+admin.site.has_permission = _operators_only
+admin.site.unregister(Group)  # roles live in the permission matrix, not in groups
 
 
 class OperatorAdmin(admin.ModelAdmin):
@@ -77,7 +77,7 @@ class ChanjiaoUserAdmin(OperatorAdmin, UserAdmin):
 class GrantAdminForm(forms.ModelForm):
     """The alliance is not editable on tenant models; operators choose it when they grant the first roles."""
 
-    alliance = forms.ModelChoiceField(queryset=Alliance.objects.all(), label=_("alliance"))
+    alliance_choice = forms.ModelChoiceField(queryset=Alliance.objects.all(), label=_("alliance"))
 
     class Meta:
         model = Grant
@@ -86,17 +86,45 @@ class GrantAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["alliance"].initial = self.instance.alliance_id
-            self.fields["alliance"].disabled = True
+            self.fields["alliance_choice"].initial = self.instance.alliance_id
+            self.fields["alliance_choice"].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        alliance, unit = cleaned.get("alliance_choice"), cleaned.get("member_unit")
+        if alliance and unit and unit.alliance_id != alliance.pk:
+            self.add_error("member_unit", _("The member unit belongs to another alliance."))
+        return cleaned
 
     def save(self, commit=True):
-        self.instance.alliance = self.cleaned_data["alliance"]
+        self.instance.alliance = self.cleaned_data["alliance_choice"]
         return super().save(commit)
 
 
 @admin.register(Grant)
 class GrantAdmin(OperatorAdmin):
+    """Operators grant the first roles of a new alliance here; every change is audited like the UI's."""
+
     form = GrantAdminForm
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.granted_by = request.user
+        super().save_model(request, obj, form, change)
+        record_event(
+            "grant.changed" if change else "grant.created",
+            obj,
+            detail={"user": obj.user.username, "role": obj.role},
+        )
+
+    def delete_model(self, request, obj):
+        record_event("grant.revoked", obj, detail={"user": obj.user.username, "role": obj.role})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for grant in queryset:
+            self.delete_model(request, grant)
+
     list_display = ["user", "alliance", "role", "member_unit", "granted_at"]
     list_filter = ["role", "alliance"]
     search_fields = ["user__username", "user__name"]
@@ -113,3 +141,12 @@ class JobAdmin(OperatorAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# API tokens: operators issue them for users (docs/api.md); the user's grants decide what a token may do.
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class ApiTokenAdmin(OperatorAdmin, TokenAdmin):
+    pass

@@ -177,6 +177,7 @@ AUDIT_ACTION_LABELS = {
     "account.unlocked": _("Lockout cleared"),
     "grant.created": _("Role granted"),
     "grant.revoked": _("Role revoked"),
+    "grant.changed": _("Role changed"),
     "job.requested": _("Job requested"),
     "job.succeeded": _("Job finished"),
     "job.failed": _("Job failed"),

@@ -171,6 +171,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 AXES_VERBOSE = False
+# Lockouts are the security administrator's (their own page), not the platform operator's admin.
+AXES_ENABLE_ADMIN = False
 
 # Idle timeout: the session expires 30 minutes after the last request.
 SESSION_COOKIE_AGE = 30 * 60
