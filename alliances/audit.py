@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .models import AuditEntry, AuditOutcome
+from .models import AuditEntry, AuditOutcome, Grant
 from .tenancy import current_scope, unscoped
 
 
@@ -61,20 +61,43 @@ def record_event(
     address: str | None = None,
 ) -> AuditEntry:
     """Append one entry. `alliance` defaults to the object's alliance, then to a single-alliance scope."""
+    entry = _build_entry(action, obj, outcome=outcome, detail=detail, user=user, address=address)
+    entry.alliance_id = _alliance_id_for(obj, alliance)
+    entry.save()
+    return entry
+
+
+def record_account_event(
+    action: str, *, username: str, user=None, outcome=AuditOutcome.SUCCESS, address=None
+) -> None:
+    """An authentication event: one platform entry, and a copy for each alliance where the account holds a
+    role, so that an alliance's auditors see the logins, failures and lockouts of their own accounts."""
+    detail = {"username": str(username)[:150]}
+    with unscoped("copy an account's authentication event to the alliances where it holds roles"):
+        alliance_ids = sorted(
+            set(Grant.objects.filter(user__username=username).values_list("alliance_id", flat=True))
+        )
+        entries = []
+        for alliance_id in [None, *alliance_ids]:
+            entry = _build_entry(action, user, outcome=outcome, detail=detail, user=user, address=address)
+            entry.alliance_id = alliance_id
+            entries.append(entry)
+        AuditEntry.objects.bulk_create(entries)
+
+
+def _build_entry(action, obj, *, outcome, detail, user, address) -> AuditEntry:
     actor = current_actor()
     if user is None and actor is not None:
         user_id, label = actor.user_id, actor.label
     elif user is not None and getattr(user, "pk", None):
         user_id, label = user.pk, str(user)
     else:
-        user_id, label = None, (getattr(user, "username", "") or "")
+        user_id, label = None, ""
     if address is None and actor is not None:
         address = actor.address
-    alliance_id = _alliance_id_for(obj, alliance)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor_id=user_id,
         actor_label=label[:150],
-        alliance_id=alliance_id,
         action=action,
         object_type=obj._meta.label if obj is not None else "",
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",

@@ -136,3 +136,28 @@ def test_security_admin_unlocks_accounts_and_it_is_audited(client):
     assert unlocked.actor == security and unlocked.detail["username"] == "locked-person"
     empty = client.post(reverse("platform-security"), {})
     assert empty.status_code == 200 and AuditEntry.objects.filter(action="account.unlocked").count() == 1
+
+
+def test_auditor_sees_authentication_events_of_the_alliances_accounts(alliance, other_alliance, auditor_user):
+    from django.test import Client
+
+    make_member(alliance, Role.SECRETARIAT_STAFF, "own-staff")
+    make_member(other_alliance, Role.SECRETARIAT_STAFF, "foreign-staff")
+    anonymous = Client()
+    for username in ("own-staff", "foreign-staff", "no-such-account"):
+        anonymous.post(
+            reverse("login"), {"username": username, "password": "wrong-Password1"}, REMOTE_ADDR="10.4.4.4"
+        )
+    # Every event stays on the platform log once; the alliance's copy names its own account only.
+    platform = AuditEntry.objects.filter(action="auth.login_failed", alliance__isnull=True)
+    assert sorted(platform.values_list("detail__username", flat=True)) == [
+        "foreign-staff",
+        "no-such-account",
+        "own-staff",
+    ]
+    client = Client()
+    client.force_login(auditor_user)
+    body = client.get(
+        reverse("audit-log", kwargs={"alliance_slug": alliance.slug}), {"action": "auth."}
+    ).content.decode()
+    assert "own-staff" in body and "foreign-staff" not in body and "no-such-account" not in body
