@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -23,7 +24,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from members.models import MemberKind, MemberStatus, MemberUnit
 
 from . import services
-from .access import alliances_of
+from .access import access_alliance_by_slug, alliances_of
 from .audit import record_event
 from .filters import AuditEntryFilter, JobFilter
 from .forms import GrantForm, LockoutForm, LoginForm
@@ -40,7 +41,10 @@ class LoginView(auth_views.LoginView):
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
-    """After login: straight into the user's alliance, or a choice when there are several."""
+    """After login: straight into the user's alliance, or a choice when there are several.
+
+    `?alliance=<slug>` (the switcher's links) enters that alliance at the first page the user's roles open.
+    """
 
     template_name = "alliances/home.html"
 
@@ -51,13 +55,19 @@ class HomeView(LoginRequiredMixin, TemplateView):
         if user.platform_role == PlatformRole.SECURITY_ADMIN:
             return redirect("platform-security")
         alliances = alliances_of(user)
-        last = request.session.get("last_alliance")
-        chosen = next((a for a in alliances if a.slug == last), None)
+        wanted = request.GET.get("alliance") or request.session.get("last_alliance")
+        chosen = next((a for a in alliances if a.slug == wanted), None)
         if chosen is None and len(alliances) == 1:
             chosen = alliances[0]
         if chosen is not None and not request.GET.get("choose"):
-            return redirect("dashboard", alliance_slug=chosen.slug)
+            return redirect(landing_page(access_alliance_by_slug(user, chosen.slug)))
         return self.render_to_response({"alliances": alliances})
+
+
+def landing_page(membership) -> str:
+    """The first page of an alliance that the user's roles open: the overview, or for auditors the audit log."""
+    name = "dashboard" if membership.can(Action.VIEW_DASHBOARD) else "audit-log"
+    return reverse(name, kwargs={"alliance_slug": membership.alliance.slug})
 
 
 class DashboardView(AlliancePageView):

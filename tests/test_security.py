@@ -193,3 +193,29 @@ def test_admin_is_for_platform_operators_only(client):
     client.force_login(operator)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/alliances/alliance/").status_code == 200
+
+
+def test_each_role_lands_on_a_page_it_may_open(client):
+    alliance = make_alliance(slug="landing")
+    for role in Role:
+        user = make_member(alliance, role)
+        client.force_login(user)
+        response = client.get(reverse("home"), follow=True)
+        assert response.status_code == 200, role
+        assert response.redirect_chain[-1][0].startswith("/a/landing/"), role
+    auditor = make_member(alliance, Role.AUDITOR, "landing-auditor")
+    client.force_login(auditor)
+    assert client.get(reverse("home")).url == reverse("audit-log", kwargs={"alliance_slug": "landing"})
+
+
+def test_switcher_link_enters_the_chosen_alliance(client):
+    first, second = make_alliance(slug="first"), make_alliance(slug="second")
+    user = make_member(first, Role.SECRETARIAT_STAFF)
+    from alliances.services import grant_role
+
+    grant_role(alliance=second, user=user, role=Role.AUDITOR)
+    client.force_login(user)
+    assert client.get(reverse("home")).status_code == 200  # two alliances, none chosen yet: the choice
+    assert client.get(reverse("home"), {"alliance": "second"}).url == "/a/second/audit/"
+    assert client.get(reverse("home"), {"alliance": "first"}).url == "/a/first/"
+    assert client.get(reverse("home"), {"alliance": "nowhere"}).status_code == 200
