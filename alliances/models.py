@@ -172,6 +172,7 @@ AUDIT_ACTION_LABELS = {
     "auth.logout": _("Logged out"),
     "auth.login_failed": _("Failed login"),
     "auth.locked_out": _("Locked out after failed logins"),
+    "account.created": _("Account created"),
     "account.activated": _("Account enabled"),
     "account.deactivated": _("Account disabled"),
     "account.unlocked": _("Lockout cleared"),

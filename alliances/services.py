@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from .audit import record_event
 from .models import Alliance, Grant, User
-from .permissions import Role
+from .permissions import PlatformRole, Role
 
 
 @transaction.atomic
@@ -51,6 +52,23 @@ def revoke_grant(*, grant: Grant, revoked_by: User | None = None) -> None:
             raise ValidationError(_("An alliance must keep at least one secretariat administrator."))
     record_event("grant.revoked", grant, detail={"user": grant.user.username, "role": grant.role})
     grant.delete()
+
+
+@transaction.atomic
+def create_platform_user(*, username: str, role: str, name: str, email: str, password: str) -> User:
+    """An account with one platform duty; the password must pass the password rules."""
+    role = PlatformRole(role)
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(_("An account with this name exists already."))
+    user = User(
+        username=username, name=name, email=email, platform_role=role, is_staff=role == PlatformRole.OPERATOR
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    record_event("account.created", user, detail={"username": username, "platform_role": role.value})
+    return user
 
 
 @transaction.atomic
