@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
@@ -27,6 +28,9 @@ admin.site.site_header = _("Chanjiao platform administration")
 admin.site.site_title = _("Chanjiao administration")
 admin.site.has_permission = _operators_only
 admin.site.unregister(Group)  # roles live in the permission matrix, not in groups
+# Authenticator keys are secrets and resetting them is the security administrator's duty (their own page).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 
 class OperatorAdmin(admin.ModelAdmin):

@@ -46,3 +46,13 @@ class LockoutForm(forms.Form):
         if not cleaned.get("username") and not cleaned.get("ip_address"):
             raise forms.ValidationError(_("Name an account or an address to unlock."))
         return cleaned
+
+
+class SecondFactorForm(forms.Form):
+    token = forms.CharField(
+        label=_("6-digit code"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

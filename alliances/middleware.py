@@ -33,6 +33,45 @@ class RequestContextMiddleware:
             reset_scope(token)
 
 
+class TwoFactorMiddleware:
+    """Accounts with a platform duty must pass a second factor (TOTP) before anything else.
+
+    Until they have, every page sends them to the two-factor page (to enrol on the first login, to
+    enter a code afterwards); the API answers 403.
+    """
+
+    OPEN_PATHS = (
+        "/accounts/two-factor/",
+        "/accounts/logout/",
+        "/i18n/",
+        "/static/",
+        "/healthz",
+        "/favicon.ico",
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if needs_second_factor(user) and not request.path.startswith(self.OPEN_PATHS):
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                error = {
+                    "code": "two_factor_required",
+                    "message": "Two-factor login required.",
+                    "status": 403,
+                }
+                return JsonResponse({"error": error}, status=403)
+            return redirect_to_login(request.get_full_path(), login_url="two-factor")
+        return self.get_response(request)
+
+
+def needs_second_factor(user) -> bool:
+    return bool(user.is_authenticated and user.platform_role and not user.is_verified())
+
+
 class AllianceScopeMiddleware:
     """Resolve `/a/<alliance_slug>/…`, check the user's grant (404 without one), enter the scope.
 

@@ -13,6 +13,7 @@ GLOBAL_MODELS: dict[str, str] = {
     "admin.LogEntry": "platform operators' admin history",
     "authtoken.Token": "an API token belongs to a user; each request is then scoped by the alliance in its path",
     "authtoken.TokenProxy": "admin proxy of authtoken.Token",
+    "otp_totp.TOTPDevice": "a second-factor device belongs to an account, which is platform-wide",
     "axes.AccessAttempt": "failed-login tracking happens before anyone is in an alliance",
     "axes.AccessFailureLog": "failed-login tracking happens before anyone is in an alliance",
     "axes.AccessLog": "login tracking happens before anyone is in an alliance",

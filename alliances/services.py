@@ -92,3 +92,53 @@ def clear_lockout(*, username: str = "", ip_address: str = "") -> int:
         "account.unlocked", detail={"username": username, "address": ip_address, "attempts_cleared": cleared}
     )
     return cleared
+
+
+# --- Second factor (TOTP) for platform duties ------------------------------
+
+
+def confirmed_totp_device(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+@transaction.atomic
+def start_totp_enrolment(user: User):
+    """A fresh, unconfirmed authenticator key for `user` (any earlier unconfirmed one is discarded)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+
+
+def pass_second_factor(request, token: str) -> bool:
+    """Check a 6-digit code against the user's device (confirming it on first use) and mark the session."""
+    import django_otp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = request.user
+    device = confirmed_totp_device(user) or TOTPDevice.objects.filter(user=user, confirmed=False).last()
+    token = (token or "").strip().replace(" ", "")
+    if device is None or not token.isdigit() or not device.verify_token(token):
+        record_event(
+            "auth.two_factor_failed", user, user=user, outcome="failure", detail={"username": user.username}
+        )
+        return False
+    enrolling = not device.confirmed
+    if enrolling:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    django_otp.login(request, device)
+    record_event("auth.two_factor_enrolled" if enrolling else "auth.two_factor_passed", user, user=user,
+                 detail={"username": user.username})  # fmt: skip
+    return True
+
+
+@transaction.atomic
+def reset_second_factor(*, user: User, reset_by: User) -> None:
+    """Forget the account's authenticator: it enrols again at its next login (lost phone)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user).delete()
+    record_event("account.two_factor_reset", user, detail={"username": user.username})

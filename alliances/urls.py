@@ -22,4 +22,9 @@ platform_urlpatterns = [
         views.AccountActiveView.as_view(),
         name="platform-account-active",
     ),
+    path(
+        "security/accounts/<int:user_id>/second-factor/reset/",
+        views.SecondFactorResetView.as_view(),
+        name="platform-second-factor-reset",
+    ),
 ]

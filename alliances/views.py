@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from base64 import b32encode
 from pathlib import Path
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.http import FileResponse, Http404, HttpResponsePermanentRedirect, Js
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -27,7 +29,7 @@ from . import services
 from .access import access_alliance_by_slug, alliances_of
 from .audit import record_event
 from .filters import AuditEntryFilter, JobFilter
-from .forms import GrantForm, LockoutForm, LoginForm
+from .forms import GrantForm, LockoutForm, LoginForm, SecondFactorForm
 from .generic import AllianceDetailView, AllianceListView, AlliancePageView, AllianceView
 from .models import AuditEntry, Grant, Job, User
 from .permissions import Action, PlatformRole
@@ -38,6 +40,38 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+class TwoFactorView(LoginRequiredMixin, FormView):
+    """Second factor for platform duties: enrol an authenticator app on the first login, then enter its code."""
+
+    template_name = "registration/two_factor.html"
+    form_class = SecondFactorForm
+
+    def get_context_data(self, **kwargs):
+        import segno
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        if services.confirmed_totp_device(user) is None:
+            device = services.start_totp_enrolment(user) if self.request.method == "GET" else None
+            device = (
+                device
+                or user.totpdevice_set.filter(confirmed=False).last()
+                or services.start_totp_enrolment(user)
+            )
+            context["enrolling"] = True
+            context["qr_code"] = segno.make(device.config_url, error="m").svg_data_uri(scale=4)
+            context["secret"] = b32encode(device.bin_key).decode()
+        return context
+
+    def form_valid(self, form):
+        if not services.pass_second_factor(self.request, form.cleaned_data["token"]):
+            form.add_error("token", _("The code is wrong or has expired. Enter the current code."))
+            return self.form_invalid(form)
+        target = self.request.GET.get("next", "")
+        safe = url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()})
+        return redirect(target if target and safe else "home")
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -272,12 +306,14 @@ class PlatformSecurityView(PlatformRoleRequired, FormView):
 
     def get_context_data(self, **kwargs):
         from axes.models import AccessAttempt
+        from django_otp.plugins.otp_totp.models import TOTPDevice
 
         context = super().get_context_data(**kwargs)
         context["lockouts"] = AccessAttempt.objects.filter(
             failures_since_start__gte=settings.AXES_FAILURE_LIMIT
         ).order_by("-attempt_time")[:100]
         context["accounts"] = User.objects.order_by("username")[:500]
+        context["enrolled"] = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
         return context
 
     def form_valid(self, form):
@@ -285,6 +321,18 @@ class PlatformSecurityView(PlatformRoleRequired, FormView):
             username=form.cleaned_data["username"], ip_address=form.cleaned_data["ip_address"] or ""
         )
         messages.success(self.request, _("The lockout was cleared."))
+        return redirect("platform-security")
+
+
+class SecondFactorResetView(PlatformRoleRequired, View):
+    platform_role = PlatformRole.SECURITY_ADMIN
+
+    def post(self, request, user_id):
+        account = User.objects.filter(pk=user_id).first()
+        if account is None:
+            raise Http404
+        services.reset_second_factor(user=account, reset_by=request.user)
+        messages.success(request, _("The authenticator of %(user)s was reset.") % {"user": account})
         return redirect("platform-security")
 
 

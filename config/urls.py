@@ -33,6 +33,7 @@ urlpatterns = [
     path("healthz", alliance_views.healthz, name="healthz"),
     path("accounts/login/", alliance_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", alliance_views.TwoFactorView.as_view(), name="two-factor"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),

@@ -58,3 +58,18 @@ def make_member(
         unit = make_unit(alliance)
     grant_role(alliance=alliance, user=user, role=role, member_unit=unit)
     return user
+
+
+def login_with_second_factor(client, user):
+    """Log a platform administrator in as if they had passed the TOTP step (a confirmed device in the session)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="test", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

@@ -6,14 +6,14 @@ from django.urls import reverse
 
 from alliances.models import AuditEntry, Grant
 
-from .factories import make_alliance, make_unit, make_user
+from .factories import login_with_second_factor, make_alliance, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def operator_client(client):
-    client.force_login(make_user("operator-1", platform_role="operator", is_staff=True))
+    login_with_second_factor(client, make_user("operator-1", platform_role="operator", is_staff=True))
     return client
 
 

@@ -11,7 +11,7 @@ from alliances.audit import purge_expired_entries, record_event
 from alliances.models import AuditEntry
 from alliances.permissions import Role
 
-from .factories import make_member, make_unit, make_user
+from .factories import login_with_second_factor, make_member, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -118,17 +118,17 @@ def test_only_auditors_read_the_alliance_log(alliance, role, client):
 
 def test_audit_admin_reads_the_platform_log_and_others_cannot(alliance, client, entry):
     record_event("auth.login_failed", outcome="failure", detail={"username": "someone"})
-    client.force_login(make_user("audit-admin", platform_role="audit_admin"))
+    login_with_second_factor(client, make_user("audit-admin", platform_role="audit_admin"))
     body = client.get(reverse("platform-audit")).content.decode()
     assert "auth.login_failed" in body and "test.something" in body
     for duty in ("operator", "security_admin", ""):
-        client.force_login(make_user(platform_role=duty))
+        login_with_second_factor(client, make_user(platform_role=duty))
         assert client.get(reverse("platform-audit")).status_code == 403
 
 
 def test_security_admin_unlocks_accounts_and_it_is_audited(client):
     security = make_user("sec-admin", platform_role="security_admin")
-    client.force_login(security)
+    login_with_second_factor(client, security)
     assert client.get(reverse("platform-security")).status_code == 200
     response = client.post(reverse("platform-security"), {"username": "locked-person"})
     assert response.status_code == 302

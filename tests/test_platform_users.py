@@ -5,6 +5,8 @@ from django.core.management import CommandError, call_command
 
 from alliances.models import AuditEntry, User
 
+from .factories import login_with_second_factor
+
 pytestmark = pytest.mark.django_db
 
 
@@ -14,7 +16,7 @@ def test_creates_an_operator_who_can_open_the_admin(monkeypatch, client):
     user = User.objects.get(username="ops")
     assert user.platform_role == "operator" and user.is_staff and user.check_password("Kaifa#2026xyz")
     assert AuditEntry.objects.filter(action="account.created", object_id=str(user.pk)).exists()
-    client.force_login(user)
+    login_with_second_factor(client, user)
     assert client.get("/admin/").status_code == 200
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from alliances.models import AuditEntry, User
 from alliances.permissions import Role
 
-from .factories import PASSWORD, make_alliance, make_member, make_user
+from .factories import PASSWORD, login_with_second_factor, make_alliance, make_member, make_user
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,7 +190,7 @@ def test_admin_is_for_platform_operators_only(client):
     client.force_login(staff)
     assert client.get("/admin/").status_code == 302
     operator = make_user("op", platform_role="operator", is_staff=True)
-    client.force_login(operator)
+    login_with_second_factor(client, operator)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/alliances/alliance/").status_code == 200
 

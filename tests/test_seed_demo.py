@@ -65,6 +65,7 @@ def test_the_first_run_reports_what_it_created(seeded):
         "committee memberships": sum(len(c.members) for spec in alliance_specs() for c in spec.committees),
         "users": len(DEMO_USERS),
         "grants": sum(len(user.grants) for user in DEMO_USERS),
+        "authenticators": sum(bool(user.platform_role) for user in DEMO_USERS),
     }
     entry = AuditEntry.objects.get(action="demo.seeded")
     assert entry.alliance_id is None
@@ -232,3 +233,23 @@ def test_the_database_holds_exactly_the_specified_units(seeded):
         with _in(spec.slug):
             stored = sorted(MemberUnit.objects.values_list("name", "credit_code"))
         assert stored == sorted((u.name, u.credit_code) for u in spec.units)
+
+
+@pytest.mark.django_db
+def test_demo_platform_administrators_have_the_published_authenticator(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from alliances.demo import seed_demo
+
+    seed_demo()
+    seed_demo()
+    devices = TOTPDevice.objects.filter(confirmed=True)
+    assert sorted(devices.values_list("user__username", flat=True)) == ["auditadmin", "operator", "security"]
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("demo_totp", "operator", stdout=out)
+    device = devices.get(user__username="operator")
+    assert device.verify_token(out.getvalue().strip())

@@ -5,6 +5,6 @@ what is missing. Import from here: `seed_demo`, `build_alliance`, `DEMO_PASSWORD
 """
 
 from .build import build_alliance, seed_demo
-from .data import DEMO_LOGINS, DEMO_PASSWORD
+from .data import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_KEY_BASE32
 
-__all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "build_alliance", "seed_demo"]
+__all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "DEMO_TOTP_KEY_BASE32", "build_alliance", "seed_demo"]

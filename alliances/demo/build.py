@@ -8,6 +8,7 @@ password keeps it, and running the command twice creates nothing the second time
 
 from __future__ import annotations
 
+from base64 import b32decode
 from collections import Counter
 from dataclasses import asdict
 
@@ -19,7 +20,16 @@ from members.models import Committee, CommitteeMembership, MemberUnit
 from ..audit import record_event
 from ..models import Alliance, Grant, User
 from ..tenancy import guard_write, scope, unscoped
-from .data import ALLIANCES, DEMO_LOGINS, DEMO_PASSWORD, DEMO_USERS, AllianceSpec, UnitSpec, UserSpec
+from .data import (
+    ALLIANCES,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    DEMO_TOTP_KEY_BASE32,
+    DEMO_USERS,
+    AllianceSpec,
+    UnitSpec,
+    UserSpec,
+)
 
 
 def seed_demo(stdout=None) -> dict:
@@ -30,6 +40,7 @@ def seed_demo(stdout=None) -> dict:
         users = _ensure_users(DEMO_USERS, created)
         for alliance in alliances:
             _ensure_grants(alliance, DEMO_USERS, users, created)
+        _ensure_authenticators(users, created)
         created = +created  # drop the zero counts
         if created:
             _record_seeding(created)
@@ -148,6 +159,17 @@ def _ensure_grants(
         ]
         _bulk_create(alliance, Grant, missing)
     created["grants"] += len(missing)
+
+
+def _ensure_authenticators(users: dict[str, User], created: Counter) -> None:
+    """Platform administrators log in with a second factor: give the demo ones the published demo key."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    key = b32decode(DEMO_TOTP_KEY_BASE32).hex()
+    for user in users.values():
+        if user.platform_role and not TOTPDevice.objects.filter(user=user).exists():
+            TOTPDevice.objects.create(user=user, name="demo", key=key, confirmed=True)
+            created["authenticators"] += 1
 
 
 def _find_unit(alliance: Alliance, unit: UnitSpec | None) -> MemberUnit | None:

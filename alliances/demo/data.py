@@ -21,6 +21,9 @@ from members.identifiers import make_credit_code
 from members.models import CouncilRole, MemberKind, MemberStatus
 
 DEMO_PASSWORD = "Chanjiao#2026"
+# The demo platform administrators' authenticator key (published, like the password: demo only).
+# Base32 for authenticator apps: CHANJIAODEMOTOTPKEYTWOFACTORXYZ2; `manage.py demo_totp USER` prints the code.
+DEMO_TOTP_KEY_BASE32 = "CHANJIAODEMOTOTPKEYTWOFACTORXYZ2"
 
 K = MemberKind
 
