@@ -5,7 +5,10 @@ def navigation(request):
 
     membership = getattr(request, "membership", None)
     user = getattr(request, "user", None)
+    from .middleware import needs_second_factor
+
     return {
+        "second_factor_pending": user is not None and needs_second_factor(user),
         "current_alliance": getattr(request, "alliance", None),
         "membership": membership,
         "membership_actions": {action.value for action in Action if membership.can(action)}

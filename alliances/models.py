@@ -108,6 +108,11 @@ class User(AbstractUser):
         super().set_password(raw_password)
         self.password_changed_at = timezone.now()
 
+    def save(self, *args, **kwargs):
+        if self.password_changed_at is None and self.password:
+            self.password_changed_at = timezone.now()  # accounts made by create_user() bypass set_password()
+        super().save(*args, **kwargs)
+
     @property
     def is_platform_operator(self) -> bool:
         return self.platform_role == PlatformRole.OPERATOR
