@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import MemberUnit
 
-from .models import User
+from .models import User, mobile_validator
 from .permissions import Role
 
 
@@ -18,7 +18,9 @@ class LoginForm(AuthenticationForm):
 
 
 class GrantForm(forms.Form):
-    username = forms.CharField(label=_("Account name"), max_length=150)
+    username = forms.CharField(
+        label=_("Account name"), max_length=150, help_text=_("An existing account, or the name of a new one.")
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     # Tenant querysets are scoped when evaluated: only this alliance's units can be chosen.
     member_unit = forms.ModelChoiceField(
@@ -28,13 +30,27 @@ class GrantForm(forms.Form):
         help_text=_("Only for member representatives."),
     )
 
+    name = forms.CharField(label=_("Name (new account)"), max_length=100, required=False)
+    mobile = forms.CharField(
+        label=_("Mobile (new account)"), max_length=11, required=False, validators=[mobile_validator]
+    )
+    email = forms.EmailField(label=_("E-mail (new account)"), required=False)
+
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            raise forms.ValidationError(_("No account has this name."))
-        self.user = user
+        User.username_validator(username)
+        self.user = User.objects.filter(username=username).first()
         return username
+
+    def clean(self):
+        cleaned = super().clean()
+        if "username" in cleaned and self.user is None and not cleaned.get("name"):
+            self.add_error("name", _("No account has this name. To create one, give the person's name too."))
+        return cleaned
+
+    @property
+    def creates_account(self) -> bool:
+        return self.user is None
 
 
 class LockoutForm(forms.Form):

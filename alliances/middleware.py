@@ -68,6 +68,32 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
 
+class PasswordChangeRequiredMiddleware:
+    """An account with a one-time password changes it before doing anything else."""
+
+    OPEN_PATHS = ("/accounts/password/", "/accounts/logout/", "/accounts/two-factor/", "/i18n/", "/static/",
+                  "/healthz", "/favicon.ico")  # fmt: skip
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and user.must_change_password
+            and not request.path.startswith(self.OPEN_PATHS)
+        ):
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                error = {"code": "password_change_required", "message": "Change the one-time password first.",
+                         "status": 403}  # fmt: skip
+                return JsonResponse({"error": error}, status=403)
+            return redirect_to_login(request.get_full_path(), login_url="password_change")
+        return self.get_response(request)
+
+
 def needs_second_factor(user) -> bool:
     return bool(user.is_authenticated and user.platform_role and not user.is_verified())
 

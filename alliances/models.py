@@ -86,6 +86,11 @@ class User(AbstractUser):
         help_text=_("At most one platform duty per account (separation of duties)."),
     )
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set for one-time passwords; cleared by a change."),
+    )
 
     objects = UserManager()
 
@@ -107,6 +112,7 @@ class User(AbstractUser):
     def set_password(self, raw_password):
         super().set_password(raw_password)
         self.password_changed_at = timezone.now()
+        self.must_change_password = False
 
     def save(self, *args, **kwargs):
         if self.password_changed_at is None and self.password:
@@ -178,6 +184,7 @@ AUDIT_ACTION_LABELS = {
     "auth.login_failed": _("Failed login"),
     "auth.locked_out": _("Locked out after failed logins"),
     "account.created": _("Account created"),
+    "account.password_changed": _("Password changed"),
     "account.activated": _("Account enabled"),
     "account.deactivated": _("Account disabled"),
     "account.unlocked": _("Lockout cleared"),

@@ -54,6 +54,35 @@ def revoke_grant(*, grant: Grant, revoked_by: User | None = None) -> None:
     grant.delete()
 
 
+def create_account(*, username: str, name: str, mobile: str = "", email: str = "") -> tuple[User, str]:
+    """A new person's account with a one-time password, which they must change at their first login.
+
+    Returns the account and the one-time password (shown once to whoever created the account).
+    """
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("An account with this name exists already.")})
+    user = User(username=username, name=name, mobile=mobile, email=email)
+    password = _one_time_password(user)
+    user.set_password(password)
+    user.must_change_password = True
+    user.full_clean(exclude=["password"])
+    user.save()
+    record_event("account.created", user, detail={"username": username})
+    return user, password
+
+
+def _one_time_password(user: User) -> str:
+    import secrets
+
+    while True:  # a few tries at most: almost every draw has 4 classes
+        candidate = f"Cj-{secrets.token_urlsafe(9)}"
+        try:
+            validate_password(candidate, user)
+        except ValidationError:
+            continue
+        return candidate
+
+
 @transaction.atomic
 def create_platform_user(*, username: str, role: str, name: str, email: str, password: str) -> User:
     """An account with one platform duty; the password must pass the password rules."""

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect
@@ -40,6 +40,15 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record_event("account.password_changed", self.request.user, detail={"username": self.request.user.username})
+        return response
 
 
 class TwoFactorView(LoginRequiredMixin, FormView):
@@ -224,17 +233,36 @@ class GrantListView(AllianceListView):
         form = GrantForm(request.POST)
         if form.is_valid():
             try:
-                services.grant_role(
-                    alliance=self.alliance,
-                    user=form.user,
-                    role=form.cleaned_data["role"],
-                    member_unit=form.cleaned_data["member_unit"],
-                    granted_by=request.user,
-                )
+                with transaction.atomic():  # a new account and its role, or neither
+                    one_time_password = None
+                    if form.creates_account:
+                        data = form.cleaned_data
+                        form.user, one_time_password = services.create_account(
+                            username=data["username"],
+                            name=data["name"],
+                            mobile=data["mobile"],
+                            email=data["email"],
+                        )
+                    services.grant_role(
+                        alliance=self.alliance,
+                        user=form.user,
+                        role=form.cleaned_data["role"],
+                        member_unit=form.cleaned_data["member_unit"],
+                        granted_by=request.user,
+                    )
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
                 messages.success(request, _("The role was granted."))
+                if one_time_password:
+                    messages.warning(
+                        request,
+                        _(
+                            "Account %(username)s was created with the one-time password %(password)s. Give it to "
+                            "the person in a safe way; they must change it at their first login. It is not shown again."
+                        )
+                        % {"username": form.user.username, "password": one_time_password},
+                    )
                 return redirect("grant-list", alliance_slug=self.alliance.slug)
         self.object_list = self.get_queryset()
         return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "alliances.middleware.RequestContextMiddleware",
     "alliances.middleware.TwoFactorMiddleware",
+    "alliances.middleware.PasswordChangeRequiredMiddleware",
     "alliances.middleware.AllianceScopeMiddleware",
     # Last, so that a lockout answers before any view runs.
     "axes.middleware.AxesMiddleware",
@@ -222,6 +223,9 @@ CONTENT_SECURITY_POLICY = {
 # Two-factor login (TOTP) for the platform duties: operator, security and audit administrators.
 OTP_TOTP_ISSUER = "Chanjiao 产教"
 OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Messages can carry a one-time password: keep them server-side, never in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("AUDIT_RETENTION_DAYS", "180")))
 

@@ -36,7 +36,7 @@ urlpatterns = [
     path("accounts/two-factor/", alliance_views.TwoFactorView.as_view(), name="two-factor"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
+        alliance_views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
