@@ -7,4 +7,6 @@ class AlliancesConfig(AppConfig):
     verbose_name = _("Alliances")
 
     def ready(self):
+        from config import guards  # noqa: F401  (the SECRET_KEY system check)
+
         from . import signals  # noqa: F401  (login, logout and failed-login auditing)

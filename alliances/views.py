@@ -47,7 +47,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        record_event("account.password_changed", self.request.user, detail={"username": self.request.user.username})
+        record_event(
+            "account.password_changed", self.request.user, detail={"username": self.request.user.username}
+        )
         return response
 
 

@@ -61,7 +61,12 @@ def test_bad_mobile_and_account_names_are_refused(alliance, admin_user, client):
     client.force_login(admin_user)
     assert grant_new_account(client, alliance, mobile="12345").status_code == 400
     assert grant_new_account(client, alliance, username="名字 有空格").status_code == 400
-    assert not User.objects.exclude(pk=admin_user.pk).exclude(grants__alliance=alliance).filter(name="李晓明").exists()
+    assert (
+        not User.objects.exclude(pk=admin_user.pk)
+        .exclude(grants__alliance=alliance)
+        .filter(name="李晓明")
+        .exists()
+    )
 
 
 def test_existing_accounts_are_granted_without_a_new_password(alliance, admin_user, client):

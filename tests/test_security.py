@@ -159,13 +159,33 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
     assert "no issues" in result.stdout
 
 
-def test_settings_refuse_to_start_without_secret_key_in_production(tmp_path):
+def test_serving_refuses_to_start_without_secret_key_in_production(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
     env["VAR_DIR"] = str(tmp_path)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    serving = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+    assert serving.returncode != 0 and "SECRET_KEY must be set" in serving.stderr
+    deploy_check = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert deploy_check.returncode != 0 and "chanjiao.E001" in deploy_check.stderr
+    # Management commands that do not serve still run (migrations, translations).
+    makemigrations = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert makemigrations.returncode == 0, makemigrations.stderr
 
 
 def test_production_cookies_are_secure(tmp_path):
