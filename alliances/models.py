@@ -353,3 +353,18 @@ class Job(TenantModel):
     @property
     def is_finished(self) -> bool:
         return not self.is_active
+
+
+# Charter and governance models live in their own module; importing them here registers them with Django.
+from .governance import (  # noqa: E402,F401
+    Charter,
+    CharterArticle,
+    CharterStatus,
+    CouncilOfficer,
+    CouncilTerm,
+    GoverningBody,
+    Meeting,
+    Office,
+    Resolution,
+    ResolutionSubject,
+)

@@ -18,6 +18,13 @@ GLOBAL_MODELS: dict[str, str] = {
     "axes.AccessFailureLog": "failed-login tracking happens before anyone is in an alliance",
     "axes.AccessLog": "login tracking happens before anyone is in an alliance",
     "axes.AccessAttemptExpiration": "failed-login tracking happens before anyone is in an alliance",
+    "members.Division": "reference data (GB/T 2260 division codes), the same for every alliance",
+    "members.IndustrySection": "reference data (GB/T 4754-2017 sections), the same for every alliance",
+    "members.IndustryDivision": "reference data (GB/T 4754-2017 divisions), the same for every alliance",
+    "members.SpecialtyCategory": "reference data (specialty catalogue 2021), the same for every alliance",
+    "members.SpecialtyClass": "reference data (specialty catalogue 2021), the same for every alliance",
+    "members.Specialty": "reference data (specialty catalogue 2021), the same for every alliance",
+    "members.ReferenceDataVersion": "which version of the shared reference files is loaded",
 }
 
 # Tenant-scoped models whose alliance may be empty, with the reason.
