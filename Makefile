@@ -27,7 +27,7 @@ $(UV):
 venv: $(UV)
 	$(UV) sync --frozen --quiet --python $(PY)
 
-migrate: venv
+migrate: venv system-packages
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 
 seed: migrate

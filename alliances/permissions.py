@@ -32,6 +32,8 @@ class Action(models.TextChoices):
     VIEW_DASHBOARD = "alliance.view_dashboard", _("See the alliance dashboard")
     MANAGE_SETTINGS = "alliance.manage_settings", _("Change the alliance's settings and charter")
     MANAGE_GRANTS = "alliance.manage_grants", _("Grant and revoke roles")
+    VIEW_GOVERNANCE = "governance.view", _("Read the charter, council terms, meetings and resolutions")
+    MANAGE_GOVERNANCE = "governance.manage", _("Record council terms, meetings and resolutions")
     VIEW_MEMBERS = "members.view", _("See member units")
     MANAGE_MEMBERS = "members.manage", _("Manage member units and their lifecycle")
     EDIT_OWN_UNIT = "members.edit_own_unit", _("Edit one's own member unit")
@@ -57,7 +59,7 @@ class Action(models.TextChoices):
 
 A = Action
 _STAFF = {
-    A.VIEW_DASHBOARD, A.VIEW_MEMBERS, A.MANAGE_MEMBERS, A.VIEW_EVENTS, A.MANAGE_EVENTS,
+    A.VIEW_DASHBOARD, A.VIEW_GOVERNANCE, A.MANAGE_GOVERNANCE, A.VIEW_MEMBERS, A.MANAGE_MEMBERS, A.VIEW_EVENTS, A.MANAGE_EVENTS,
     A.REVIEW_CLAIMS, A.RUN_CALCULATIONS, A.VIEW_DISBURSEMENTS, A.VIEW_REPORTS, A.GENERATE_REPORTS,
     A.VIEW_JOBS, A.RUN_EXPORTS, A.REVEAL_PERSONAL_DATA,
 }  # fmt: skip
@@ -70,6 +72,7 @@ MATRIX: dict[Role, frozenset[Action]] = {
     Role.MEMBER_REPRESENTATIVE: frozenset(
         {
             A.VIEW_DASHBOARD,
+            A.VIEW_GOVERNANCE,
             A.EDIT_OWN_UNIT,
             A.REQUEST_WITHDRAWAL,
             A.VIEW_EVENTS,
@@ -82,6 +85,7 @@ MATRIX: dict[Role, frozenset[Action]] = {
     Role.BUREAU_OFFICIAL: frozenset(
         {
             A.VIEW_DASHBOARD,
+            A.VIEW_GOVERNANCE,
             A.VIEW_MEMBERS,
             A.VIEW_EVENTS,
             A.VIEW_DISBURSEMENTS,

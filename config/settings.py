@@ -149,6 +149,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alliances.tasks.purge_expired_audit_entries",
         "schedule": timedelta(days=1),
     },
+    "complete-due-withdrawals": {
+        "task": "members.tasks.complete_due_withdrawals",
+        "schedule": timedelta(hours=6),
+    },
 }
 
 # --- Accounts and security (等保2.0 level 3) --------------------------------
@@ -279,6 +283,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@chanjiao.local")
+# The address users reach the site at, for links in e-mails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {

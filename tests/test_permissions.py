@@ -17,6 +17,8 @@ action                               admin staff rep bureau auditor
 alliance.view_dashboard              Y     Y     Y   Y      -
 alliance.manage_settings             Y     -     -   -      -
 alliance.manage_grants               Y     -     -   -      -
+governance.view                      Y     Y     Y   Y      -
+governance.manage                    Y     Y     -   -      -
 members.view                         Y     Y     -   Y      -
 members.manage                       Y     Y     -   -      -
 members.edit_own_unit                -     -     Y   -      -
