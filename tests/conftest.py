@@ -32,6 +32,20 @@ def _fast_hashing_and_clean_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Reference tables are loaded by migration; tests on a live server flush them afterwards, so reload
+    them (only when empty) for every test that uses the database."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from members.reference import ensure_reference_data
+
+    ensure_reference_data()
+
+
+@pytest.fixture(autouse=True)
 def _tasks_inline(request):
     """Tasks run inline unless a test asks for the real worker."""
     from config.celery import app

@@ -1,9 +1,15 @@
 """Writing the demo data: create what is missing, by natural key; never change what exists.
 
 Natural keys: alliance by slug; member unit by (alliance, credit code) or (alliance, name), both
-unique; committee by (alliance, name); committee membership by (committee, unit); user by username;
+unique; contact by (unit, name); specialty offered by (unit, specialty); committee by (alliance, name);
+committee membership by (committee, unit); charter by (alliance, version); council term by (alliance,
+number); officer by (term, office, name); meeting by (alliance, body, date, title); user by username;
 grant by (alliance, user, role). Because existing rows are left alone, a demo user who changed their
 password keeps it, and running the command twice creates nothing the second time.
+
+One exception: a unit made by an older version of the demo, whose profile fields (industry, head count,
+school level, dates…) are still empty, gets them filled in; fields that hold a value are never touched.
+The reference data the profiles point at (industries, specialties) is loaded first if its tables are empty.
 """
 
 from __future__ import annotations
@@ -15,9 +21,19 @@ from dataclasses import asdict
 from django.db import transaction
 from django.db.models import Count, Q
 
-from members.models import Committee, CommitteeMembership, MemberUnit
+from members.models import Committee, CommitteeMembership, Contact, MemberSpecialty, MemberUnit
+from members.reference import ensure_reference_data
 
 from ..audit import record_event
+from ..governance import (
+    Charter,
+    CharterArticle,
+    CharterStatus,
+    CouncilOfficer,
+    CouncilTerm,
+    GoverningBody,
+    Meeting,
+)
 from ..models import Alliance, Grant, User
 from ..tenancy import guard_write, scope, unscoped
 from .data import (
@@ -62,12 +78,16 @@ def build_alliance(spec: AllianceSpec, created: Counter | None = None) -> Allian
     created = Counter() if created is None else created
     fields = asdict(spec.facts)
     with transaction.atomic():
+        ensure_reference_data()
         alliance, made = Alliance.objects.get_or_create(slug=fields.pop("slug"), defaults=fields)
         created["alliances"] += made
         with scope(alliance.pk):
             units = _ensure_units(alliance, spec, created)
+            _ensure_contacts(alliance, spec, units, created)
+            _ensure_specialties(alliance, spec, units, created)
             committees = _ensure_committees(alliance, spec, units, created)
             _ensure_committee_members(alliance, spec, units, committees, created)
+            _ensure_governance(alliance, spec, units, created)
     return alliance
 
 
@@ -83,10 +103,72 @@ def _ensure_units(alliance: Alliance, spec: AllianceSpec, created: Counter) -> d
     by_code = {unit.credit_code: unit for unit in existing}
     by_name = {unit.name: unit for unit in existing}
     found = {s.name: by_code.get(s.credit_code) or by_name.get(s.name) for s in spec.units}
-    missing = [MemberUnit(alliance=alliance, **asdict(s)) for s in spec.units if found[s.name] is None]
+    _complete_profiles(spec, found, created)
+    missing = [MemberUnit(alliance=alliance, **s.row_fields()) for s in spec.units if found[s.name] is None]
     found.update({unit.name: unit for unit in _bulk_create(alliance, MemberUnit, missing)})
     created["member units"] += len(missing)
     return found
+
+
+# Filled in on existing units where empty; above_designated_size goes with employee_count.
+PROFILE_FIELDS = (
+    "applied_on", "admitted_on", "industry_division_id", "employee_count", "ownership", "school_level",
+    "enrolment", "teacher_count",
+)  # fmt: skip
+
+
+def _complete_profiles(spec: AllianceSpec, found: dict[str, MemberUnit | None], created: Counter) -> None:
+    changed, fields = [], set()
+    for unit_spec in spec.units:
+        unit = found[unit_spec.name]
+        if unit is None:
+            continue
+        empty = [
+            f
+            for f in PROFILE_FIELDS
+            if getattr(unit, f) in (None, "") and getattr(unit_spec, f) not in (None, "")
+        ]
+        for f in empty:
+            setattr(unit, f, getattr(unit_spec, f))
+        if "employee_count" in empty:
+            unit.above_designated_size = unit_spec.above_designated_size
+            empty.append("above_designated_size")
+        if empty:
+            changed.append(unit)
+            fields.update(empty)
+    if changed:
+        MemberUnit.objects.bulk_update(changed, sorted(fields))
+    created["unit profiles completed"] += len(changed)
+
+
+def _ensure_contacts(
+    alliance: Alliance, spec: AllianceSpec, units: dict[str, MemberUnit], created: Counter
+) -> None:
+    have = set(Contact.objects.filter(alliance=alliance).values_list("member_unit_id", "name"))
+    missing = [
+        Contact(alliance=alliance, member_unit=units[s.name], **asdict(contact))
+        for s in spec.units
+        for contact in s.contacts
+        if (units[s.name].pk, contact.name) not in have
+    ]
+    _bulk_create(alliance, Contact, missing)
+    created["contacts"] += len(missing)
+
+
+def _ensure_specialties(
+    alliance: Alliance, spec: AllianceSpec, units: dict[str, MemberUnit], created: Counter
+) -> None:
+    have = set(
+        MemberSpecialty.objects.filter(alliance=alliance).values_list("member_unit_id", "specialty_id")
+    )
+    missing = [
+        MemberSpecialty(alliance=alliance, member_unit=units[s.name], specialty_id=code)
+        for s in spec.units
+        for code in s.specialties
+        if (units[s.name].pk, code) not in have
+    ]
+    _bulk_create(alliance, MemberSpecialty, missing)
+    created["specialties offered"] += len(missing)
 
 
 def _ensure_committees(
@@ -123,6 +205,62 @@ def _ensure_committee_members(
     ]
     _bulk_create(alliance, CommitteeMembership, missing)
     created["committee memberships"] += len(missing)
+
+
+def _ensure_governance(
+    alliance: Alliance, spec: AllianceSpec, units: dict[str, MemberUnit], created: Counter
+) -> None:
+    """Council term 1 and its officers, the founding council meeting, and charter version 1 adopted there."""
+    gov = spec.governance
+    term, made = CouncilTerm.objects.get_or_create(
+        alliance=alliance, number=1, defaults={"starts_on": gov.term_starts_on}
+    )
+    created["council terms"] += made
+    have = set(CouncilOfficer.objects.filter(term=term).values_list("office", "person_name"))
+    officers = [
+        CouncilOfficer(
+            alliance=alliance,
+            term=term,
+            office=o.office,
+            person_name=o.person_name,
+            member_unit=units[o.unit],
+        )
+        for o in gov.officers
+        if (o.office, o.person_name) not in have
+    ]
+    _bulk_create(alliance, CouncilOfficer, officers)
+    created["council officers"] += len(officers)
+
+    meeting, made = Meeting.objects.get_or_create(
+        alliance=alliance,
+        body=GoverningBody.COUNCIL,
+        held_on=gov.term_starts_on,
+        title=gov.meeting_title,
+        defaults={
+            "term": term, "location": gov.meeting_location, "seats": gov.seats, "present": gov.present,
+            "minutes": gov.minutes,
+        },
+    )  # fmt: skip
+    created["meetings"] += made
+
+    charter = Charter.objects.filter(alliance=alliance, version=1).first()
+    if charter is None:
+        # Adopted, unless the alliance has since adopted a charter of its own (one may be in force).
+        adopted = Charter.objects.filter(alliance=alliance, status=CharterStatus.ADOPTED).exists()
+        charter = Charter.objects.create(
+            alliance=alliance, version=1, title=gov.charter_title,
+            status=CharterStatus.SUPERSEDED if adopted else CharterStatus.ADOPTED,
+            adopted_at_meeting=meeting, adopted_on=meeting.held_on, withdrawal_notice_months=3,
+            admission_body=GoverningBody.COUNCIL, withdrawal_body=GoverningBody.STANDING_COUNCIL,
+            expulsion_body=GoverningBody.COUNCIL, quorum_numerator=2, quorum_denominator=3,
+            pass_numerator=2, pass_denominator=3,
+            notes="成立大会暨第一届理事会第一次会议表决通过。",
+        )  # fmt: skip
+        created["charters"] += 1
+    if not CharterArticle.objects.filter(charter=charter).exists():  # never add to a charter someone wrote
+        articles = [CharterArticle(alliance=alliance, charter=charter, **asdict(a)) for a in gov.articles]
+        _bulk_create(alliance, CharterArticle, articles)
+        created["charter articles"] += len(articles)
 
 
 def _ensure_users(specs: tuple[UserSpec, ...], created: Counter) -> dict[str, User]:

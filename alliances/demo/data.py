@@ -1,4 +1,5 @@
-"""Demo data: four alliances drawn from the seed documents, their members and committees, one login per role.
+"""Demo data: four alliances drawn from the seed documents, their members, committees and governance
+(charter, council term, founding meeting), and one login per role.
 
 Names are data, not interface text, so nothing here goes through gettext. Nothing is random either:
 every varied choice is index arithmetic over fixed word lists, so every run on every machine yields
@@ -9,16 +10,17 @@ specs that `build.py` writes.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
 from itertools import zip_longest
 from math import gcd
 from typing import NamedTuple
 
+from alliances.governance import Office
 from alliances.models import AllianceKind
 from alliances.permissions import PlatformRole, Role
 from members.identifiers import make_credit_code
-from members.models import CouncilRole, MemberKind, MemberStatus
+from members.models import CouncilRole, MemberKind, MemberStatus, Ownership, SchoolLevel
 
 DEMO_PASSWORD = "Chanjiao#2026"
 # The demo platform administrators' authenticator key (published, like the password: demo only).
@@ -105,13 +107,14 @@ class City:
 
 
 class Draft(NamedTuple):
-    """A unit before numbering: its sector decides which committee it joins."""
+    """A unit before numbering: its sector decides which committee it joins (and a school's specialties)."""
 
     name: str
     kind: str
     division_code: str
     sector: str
     short_name: str = ""
+    industry: str = ""  # enterprises: the industry word of the name (机械, 化工…)
 
 
 @dataclass(frozen=True)
@@ -148,8 +151,17 @@ class Outline:
 
 
 @dataclass(frozen=True)
+class ContactSpec:
+    name: str
+    title: str
+    mobile: str
+    email: str
+    is_primary: bool
+
+
+@dataclass(frozen=True)
 class UnitSpec:
-    """The MemberUnit row's fields (natural key: alliance + credit code)."""
+    """The MemberUnit row's fields (natural key: alliance + credit code), its contacts and specialties."""
 
     name: str
     kind: str
@@ -162,6 +174,25 @@ class UnitSpec:
     member_number: str
     admitted_on: date
     status: str = MemberStatus.ADMITTED
+    applied_on: date | None = None
+    # Enterprises
+    industry_division_id: str | None = None  # GB/T 4754-2017 division code
+    employee_count: int | None = None
+    above_designated_size: bool = False
+    ownership: str = ""
+    # Schools
+    school_level: str = ""
+    enrolment: int | None = None
+    teacher_count: int | None = None
+    # Rows of their own
+    contacts: tuple[ContactSpec, ...] = ()
+    specialties: tuple[str, ...] = ()  # specialty codes of the 2021 catalogue
+
+    def row_fields(self) -> dict:
+        """The MemberUnit fields, without the rows of other tables."""
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("contacts", "specialties")
+        }
 
 
 @dataclass(frozen=True)
@@ -173,10 +204,41 @@ class CommitteeSpec:
 
 
 @dataclass(frozen=True)
+class ArticleSpec:
+    chapter_number: int
+    chapter_title: str
+    article_number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class OfficerSpec:
+    office: str  # alliances.governance.Office
+    person_name: str
+    unit: str  # unit name
+
+
+@dataclass(frozen=True)
+class GovernanceSpec:
+    """The founding meeting adopts charter version 1 and elects the officers of council term 1."""
+
+    charter_title: str
+    articles: tuple[ArticleSpec, ...]
+    term_starts_on: date
+    officers: tuple[OfficerSpec, ...]
+    meeting_title: str
+    meeting_location: str
+    seats: int  # units holding a council seat
+    present: int
+    minutes: str
+
+
+@dataclass(frozen=True)
 class AllianceSpec:
     facts: AllianceFacts
     units: tuple[UnitSpec, ...]
     committees: tuple[CommitteeSpec, ...]
+    governance: GovernanceSpec
 
     @property
     def slug(self) -> str:
@@ -194,7 +256,12 @@ def compose(outline: Outline) -> AllianceSpec:
     roles = _council_roles(drafts, outline.facts.initiating_unit, outline.council)
     people = person_names(len(drafts), start=outline.serial * 101)
     units = tuple(_unit(outline, i, draft, roles[draft.name], people[i]) for i, draft in enumerate(drafts))
-    return AllianceSpec(facts=outline.facts, units=units, committees=_committees(outline, drafts))
+    return AllianceSpec(
+        facts=outline.facts,
+        units=units,
+        committees=_committees(outline, drafts),
+        governance=_governance(outline, units),
+    )
 
 
 def _enterprise_drafts(outline: Outline) -> list[Draft]:
@@ -206,7 +273,9 @@ def _enterprise_drafts(outline: Outline) -> list[Draft]:
         suffix = "股份有限公司" if i % 7 == 6 else "有限公司"  # 7: coprime to every industry list
         name = f"{outline.city.prefix}{trade}{industry}{suffix}"
         drafts.append(
-            Draft(name, K.ENTERPRISE, districts[i % len(districts)].code, sector, f"{trade}{industry}")
+            Draft(
+                name, K.ENTERPRISE, districts[i % len(districts)].code, sector, f"{trade}{industry}", industry
+            )
         )
     return drafts
 
@@ -224,7 +293,180 @@ def _unit(outline: Outline, index: int, draft: Draft, council_role: str, represe
         legal_representative=representative,
         council_role=council_role,
         member_number=f"{outline.number_prefix}-{founded.year}-{index + 1:04d}",
+        # Founding members applied in the weeks before the founding meeting, which admitted them all.
+        applied_on=founded - timedelta(days=10 + index * 17 % 50),
         admitted_on=founded,
+        contacts=_contacts(outline, index, draft),
+        **_enterprise_profile(index - len(outline.institutions), draft),
+        **_school_profile(index, draft),
+    )
+
+
+# --- Profiles: enterprises ----------------------------------------------------------------------
+
+# GB/T 4754-2017 division of each industry word used in enterprise names.
+INDUSTRY_DIVISIONS = {
+    "机械": "34", "泵业": "34", "智能装备": "35", "医疗器械": "35", "汽车零部件": "36", "船舶": "37",
+    "海洋工程装备": "37", "机电设备": "38", "电子": "39", "光电科技": "39", "化工": "26", "磷化工": "26",
+    "石化": "25", "制药": "27", "生物医药": "27", "新材料": "30", "陶瓷": "30", "耐火材料": "30", "玻璃": "30",
+    "建材": "30", "铝业": "32", "铝型材": "32", "门窗": "33", "家纺": "17", "纺织": "17", "家具": "21",
+    "食品": "14", "茶业": "15", "柑橘": "01", "农业科技": "01", "电力": "44", "新能源": "44",
+    "建设工程": "47", "商贸": "51", "电子商务": "52", "物流": "59", "餐饮管理": "62", "酒店管理": "61",
+    "网络科技": "64", "软件": "65", "信息技术": "65", "文化旅游": "72", "供应链管理": "72",
+    "文化传媒": "87", "旅游开发": "78",
+}  # fmt: skip
+
+# Head counts, dealt in turn; the first enterprise (a demo login's unit) is a large one.
+EMPLOYEE_COUNTS = (2600, 120, 350, 60, 800, 45, 1500, 230, 90, 4200, 510, 75, 3100)  # 13
+ABOVE_DESIGNATED_SIZE_FROM = 300  # employees: the demo's stand-in for 规模以上 (the real test is turnover)
+STATE_OWNED_INDUSTRIES = frozenset({"石化", "电力"})
+OWNERSHIPS = (
+    Ownership.PRIVATE, Ownership.PRIVATE, Ownership.MIXED, Ownership.PRIVATE, Ownership.FOREIGN,
+    Ownership.PRIVATE, Ownership.STATE_OWNED, Ownership.PRIVATE, Ownership.HK_MACAO_TAIWAN, Ownership.PRIVATE,
+    Ownership.COLLECTIVE,
+)  # 11  # fmt: skip
+
+
+def _enterprise_profile(ordinal: int, draft: Draft) -> dict:
+    """`ordinal`: the position among the alliance's enterprises."""
+    if draft.kind != K.ENTERPRISE:
+        return {}
+    employees = EMPLOYEE_COUNTS[ordinal % len(EMPLOYEE_COUNTS)]
+    state_owned = draft.industry in STATE_OWNED_INDUSTRIES
+    return {
+        "industry_division_id": INDUSTRY_DIVISIONS[draft.industry],
+        "employee_count": employees,
+        "above_designated_size": employees >= ABOVE_DESIGNATED_SIZE_FROM,
+        "ownership": Ownership.STATE_OWNED if state_owned else OWNERSHIPS[ordinal % len(OWNERSHIPS)],
+    }
+
+
+# --- Profiles: schools --------------------------------------------------------------------------
+
+# Specialty codes (2021 catalogue) a school of each sector offers: (中职, 高职专科), most typical first.
+# fmt: off
+SECTOR_SPECIALTIES = {
+    "装备制造": (("660103", "660301", "660302", "660701", "700206"),
+                 ("460103", "460301", "460104", "460305", "460306", "460101", "460702")),
+    "制造": (("660103", "660301", "660302", "660701"), ("460106", "460103", "460301", "460306")),
+    "船舶海工": (("660103", "660302", "660301"),
+                 ("460501", "460502", "460503", "460504", "460505", "500301")),
+    "化工医药": (("670201", "720301", "710102"), ("470201", "470203", "470208", "470206", "490201", "470103")),
+    "化工": (("670201", "660302"), ("470201", "470208", "470204", "470209", "470210")),
+    "新材料": (("670201", "660103", "750102", "640301"), ("430601", "430602", "430603", "430701", "550104")),
+    "电子信息": (("710201", "710202", "710102", "710101", "710203", "710204"),
+                 ("510201", "510202", "510203", "510101", "510102", "510205", "510401")),
+    "信息技术": (("710201", "710202", "710203", "710204"), ("510203", "510201", "510205", "510209", "510202")),
+    "现代服务业": (("730301", "730701", "730801", "740101", "740201", "740202"),
+                   ("530302", "530701", "530801", "540101", "540202")),
+    "服务": (("730701", "730702", "730301", "740201"), ("530701", "530704", "530302")),
+    "电子商务": (("730701", "730702", "730801", "710204"), ("530701", "530702", "530704", "530705", "530706")),
+    "现代物流": (("730801", "700206", "700601"), ("530801", "500202", "500211", "500701")),
+    "纺织": (("750102", "730701", "660301"), ("480401", "480402", "480403", "550105")),
+    "建筑": (("640301", "640501"), ("440301", "440302", "440303", "440501", "440502", "440401")),
+    "建筑工程": (("640301", "640501"), ("440301", "440501", "440303", "440601")),
+    "医药健康": (("720201", "720202", "720301", "720601", "720101"),
+                 ("520201", "520202", "520301", "520501", "520601", "520801", "520802")),
+    "旅游": (("740101", "740201", "740202"), ("540101", "540102", "540106", "540202", "570203")),
+    "文化创意": (("750102", "710204"), ("550101", "550102", "550103", "550401", "560201")),
+    "电力能源": (("660302",), ("430101", "430102", "430201", "430301", "460306")),
+    "现代农业": (("730702", "730701"), ("410103", "410201", "410303", "470104", "530705")),
+    "农业": (("730702",), ("410103", "410303", "490101")),
+}
+# fmt: on
+GENERAL_SPECIALTIES = (("710201", "730301", "730701", "660301"), ("510201", "530302", "530701"))
+
+SCHOOL_LEVELS = {
+    K.SECONDARY_VOCATIONAL: SchoolLevel.SECONDARY,
+    K.HIGHER_VOCATIONAL: SchoolLevel.HIGHER_VOCATIONAL,
+    K.UNDERGRADUATE: SchoolLevel.UNDERGRADUATE,
+}
+# (least students, spread, students per teacher) by level
+ENROLMENT = {
+    SchoolLevel.TECHNICIAN_COLLEGE: (6_000, 4_000, 16),
+    SchoolLevel.SENIOR_TECHNICAL: (3_500, 2_000, 17),
+    SchoolLevel.TECHNICAL: (1_200, 1_800, 18),
+    SchoolLevel.SECONDARY: (1_800, 3_000, 17),
+    SchoolLevel.HIGHER_VOCATIONAL: (8_000, 8_000, 18),
+    SchoolLevel.UNDERGRADUATE: (26_000, 6_000, 17),
+}
+
+
+def school_level_of(draft: Draft) -> str:
+    if draft.kind == K.TECHNICAL_SCHOOL:
+        if "技师学院" in draft.name:
+            return SchoolLevel.TECHNICIAN_COLLEGE
+        return SchoolLevel.SENIOR_TECHNICAL if "高级技工学校" in draft.name else SchoolLevel.TECHNICAL
+    return SCHOOL_LEVELS.get(draft.kind, "")
+
+
+def _school_profile(index: int, draft: Draft) -> dict:
+    level = school_level_of(draft)
+    if not level:
+        return {}
+    least, spread, ratio = ENROLMENT[level]
+    enrolment = least + index * 739 % spread // 10 * 10
+    return {
+        "school_level": level,
+        "enrolment": enrolment,
+        "teacher_count": enrolment // (ratio + index % 4),
+        "specialties": _specialties(index, level, draft.sector),
+    }
+
+
+def _specialties(index: int, level: str, sector: str) -> tuple[str, ...]:
+    """3 to 8 codes: 中职 specialties for technical and secondary schools (technician colleges add 高职专科
+    ones for their senior classes), 高职专科 ones for higher vocational colleges; none for universities,
+    whose undergraduate programmes are outside the vocational catalogue."""
+    secondary, higher = SECTOR_SPECIALTIES.get(sector, ((), ()))
+    general_secondary, general_higher = GENERAL_SPECIALTIES
+    if level == SchoolLevel.UNDERGRADUATE:
+        return ()
+    if level == SchoolLevel.HIGHER_VOCATIONAL:
+        pool = [*higher, *general_higher]
+    elif level == SchoolLevel.TECHNICIAN_COLLEGE:
+        pool = [*secondary[:3], *higher[:3], *secondary[3:], *general_secondary]
+    else:
+        pool = [*secondary, *general_secondary]
+    pool = list(dict.fromkeys(pool))  # without repeats, in order
+    return tuple(pool[: min(3 + index % 6, len(pool))])
+
+
+# --- Contacts -----------------------------------------------------------------------------------
+
+CONTACT_TITLES = {
+    K.TECHNICAL_SCHOOL: ("校企合作办公室主任", "招生就业处副处长"),
+    K.SECONDARY_VOCATIONAL: ("校企合作办公室主任", "实习就业办公室干事"),
+    K.HIGHER_VOCATIONAL: ("合作发展处处长", "招生就业处科长"),
+    K.UNDERGRADUATE: ("校地合作办公室主任", "就业指导中心副主任"),
+    K.ENTERPRISE: ("人力资源部经理", "综合办公室主任"),
+    K.ASSOCIATION: ("秘书长", "办公室主任"),
+    K.RESEARCH_INSTITUTE: ("科研管理处处长", "办公室主任"),
+    K.TRAINING_INSTITUTION: ("校长助理", "教务主任"),
+    K.GOVERNMENT: ("职业能力建设科科长", "科员"),
+}
+MOBILE_PREFIXES = ("139", "138", "137", "136", "135", "158", "159", "186", "187", "188", "189", "150", "151")
+
+
+def mobile_number(serial: int) -> str:
+    """An 11-digit mainland mobile number; 7,919 is coprime to 10^8, so distinct serials differ."""
+    return MOBILE_PREFIXES[serial % len(MOBILE_PREFIXES)] + f"{serial * 7_919 % 100_000_000:08d}"
+
+
+def _contacts(outline: Outline, index: int, draft: Draft) -> tuple[ContactSpec, ...]:
+    """A primary contact for every unit, and a second one for every other unit."""
+    count = 2 if index % 2 == 0 else 1
+    names = person_names(count, start=outline.serial * 101 + 700 + 2 * index)
+    titles = CONTACT_TITLES.get(draft.kind, ("联络员", "办公室主任"))
+    return tuple(
+        ContactSpec(
+            name=name,
+            title=titles[n],
+            mobile=mobile_number(outline.serial * 100_000 + index * 2 + n),
+            email=f"{outline.number_prefix.lower()}{index + 1:04d}-{n + 1}@example.cn",
+            is_primary=n == 0,
+        )
+        for n, name in enumerate(names)
     )
 
 
@@ -269,6 +511,118 @@ def _committee_chair(members: list[Draft]) -> Draft:
     """An industry department chairs where one takes part, otherwise a lead enterprise (seed 001)."""
     rank = {K.GOVERNMENT: 0, K.ENTERPRISE: 1}
     return min(members, key=lambda d: rank.get(d.kind, 2))  # min keeps the first of equals
+
+
+# --- Governance: charter, council term, founding meeting ----------------------------------------
+
+
+def _governance(outline: Outline, units: tuple[UnitSpec, ...]) -> GovernanceSpec:
+    facts = outline.facts
+    chair = next(u for u in units if u.council_role == CouncilRole.CHAIR)
+    vice_chairs = [u for u in units if u.council_role == CouncilRole.VICE_CHAIR]
+    secretary_general = person_names(1, start=outline.serial * 101 + 1300)[0]
+    officers = (
+        OfficerSpec(Office.CHAIR, chair.legal_representative, chair.name),
+        *(OfficerSpec(Office.VICE_CHAIR, u.legal_representative, u.name) for u in vice_chairs),
+        OfficerSpec(Office.SECRETARY_GENERAL, secretary_general, chair.name),  # the secretariat sits there
+    )
+    seats = sum(u.council_role != CouncilRole.MEMBER for u in units)
+    present = seats - seats // 8  # well above the two-thirds quorum
+    title = f"{facts.name}章程"
+    day = facts.founded_on
+    minutes = (
+        f"{day.year}年{day.month}月{day.day}日，{facts.name}成立大会暨第一届理事会第一次会议在{facts.initiating_unit}"
+        f"召开，{facts.lead_department}到会指导。应到理事单位{seats}家，实到{present}家，超过三分之二，会议有效。"
+        f"会议审议通过《{title}》，选举{chair.name}为理事长单位、{chair.legal_representative}为理事长，"
+        f"{'、'.join(u.legal_representative for u in vice_chairs)}为副理事长，{secretary_general}为秘书长，"
+        f"秘书处设在{facts.initiating_unit}。"
+    )
+    return GovernanceSpec(
+        charter_title=title,
+        articles=charter_articles(outline),
+        term_starts_on=facts.founded_on,
+        officers=officers,
+        meeting_title=f"{facts.short_name}成立大会暨第一届理事会第一次会议",
+        meeting_location=facts.initiating_unit,
+        seats=seats,
+        present=present,
+        minutes=minutes,
+    )
+
+
+# The charter every demo alliance adopted at its founding meeting, modelled on 淄博's (seed 003): chapter 4
+# holds the membership rules that the lifecycle workflows enforce (Charter's parameters say the same).
+# Placeholders: {name} full name, {org} 集团 or 联盟, {lead} lead department, {initiator} initiating unit,
+# {region} the city or county.
+CHARTER = (
+    ("总则", (
+        "本{org}名称为{name}（以下简称“本{org}”）。",
+        "本{org}在{lead}指导下，由{initiator}发起，联合{region}的技工院校、职业院校、行业企业、行业协会、"
+        "科研院所和职业培训机构自愿组成，是非法人、非营利性的产教融合合作组织。成员单位原有的法人地位、"
+        "隶属关系、资产关系和经费渠道不变。",
+        "本{org}的宗旨是：整合教育资源和产业资源，推进校企合作、产教融合，使专业设置对接产业需求、"
+        "课程内容对接职业标准、教学过程对接生产过程，为{region}经济社会发展培养高素质技术技能人才。",
+        "本{org}接受{lead}的业务指导和监督。秘书处设在{initiator}。",
+    )),
+    ("业务范围", (
+        "本{org}的主要任务：（一）搭建校企合作平台，组织订单培养、冠名班和现代学徒制、企业新型学徒制；"
+        "（二）组织学生岗位实习和教师企业实践，共建共享实训基地；（三）开展职工培训、职业技能评价和技能竞赛；"
+        "（四）开展职业教育与产业发展研究，向政府部门提出意见和建议；（五）其他有利于产教融合的工作。",
+        "本{org}按照产业和专业分布设立若干专业委员会，负责本领域的专业建设和校企合作。专业委员会由行业主管"
+        "部门或龙头企业担任主任单位，其工作规则由理事会另行制定。",
+    )),
+    ("成员", (
+        "承认本章程、自愿加入的下列单位，可以申请成为本{org}成员单位：（一）境内具有独立法人资格的技工院校、"
+        "职业院校和普通高等学校；（二）有一定影响力的企业和事业单位；（三）行业协会和科研院所；"
+        "（四）信誉良好的职业培训机构。",
+        "成员单位享有下列权利：（一）参加本{org}组织的各项活动；（二）享有选举权、被选举权和表决权；"
+        "（三）优先获得本{org}提供的信息、资源和服务；（四）对本{org}的工作提出批评和建议；"
+        "（五）按照本章程申请退出。",
+        "成员单位履行下列义务：（一）遵守本章程，执行本{org}的决议；（二）积极参加本{org}活动，完成本{org}"
+        "委托的工作；（三）如实向本{org}提供有关情况和资料；（四）维护本{org}的声誉和合法权益。",
+    )),
+    ("入会与退会", (
+        "申请加入本{org}的单位，应当向秘书处提交书面入会申请，如实介绍本单位的基本情况。秘书处审核后"
+        "提请理事会讨论，经理事会审议通过，即成为本{org}成员单位，由秘书处编定成员编号并颁发成员证书。",
+        "成员单位要求退出本{org}的，应当提前三个月向秘书处提交书面申请，经常务理事会批准后退出，"
+        "并通报全体理事单位。退出自批准之日起生效，但不早于书面申请提交之日起满三个月。",
+        "成员单位连续两年不参加本{org}活动的，由秘书处提请常务理事会确认后，视为自动退出。",
+        "成员单位严重违反本章程或者损害本{org}声誉和利益，经警告仍不改正的，由理事会表决责令退出或者予以"
+        "除名。除名决定须经出席会议理事单位三分之二以上表决通过。",
+    )),
+    ("组织机构", (
+        "理事会是本{org}的决策机构，由理事长单位、副理事长单位、常务理事单位和理事单位组成。理事会每届任期"
+        "五年，可以连选连任。理事会闭会期间，由常务理事会行使理事会的部分职权，批准成员单位退出并向理事会报告。",
+        "理事会行使下列职权：（一）制定和修改章程；（二）选举和罢免理事长、副理事长、秘书长；"
+        "（三）决定成员单位的入会和除名；（四）审议年度工作报告和工作计划；（五）决定其他重大事项。",
+        "理事会、常务理事会会议须有三分之二以上的组成单位出席方能召开，其决议须经出席单位三分之二以上"
+        "表决通过方能生效。理事会每年至少召开一次会议；经三分之一以上理事单位提议，可以召开临时会议。",
+        "本{org}设理事长一名，由{initiator}主要负责人担任，副理事长若干名，秘书长一名。理事长召集和主持"
+        "理事会会议；秘书长主持秘书处日常工作，受理入会、退会申请，管理成员档案，组织日常活动。",
+    )),
+    ("附则", (
+        "本章程的修改，由常务理事会提出草案，经理事会表决通过后生效。",
+        "本章程经本{org}成立大会暨第一届理事会第一次会议表决通过之日起施行，解释权属于本{org}理事会。",
+    )),
+)  # fmt: skip
+
+
+def charter_articles(outline: Outline) -> tuple[ArticleSpec, ...]:
+    facts = outline.facts
+    district = outline.city.districts[0]
+    region = district.name if facts.region_code == district.code else outline.city.prefecture
+    words = {
+        "name": facts.name,
+        "org": "集团" if "集团" in facts.short_name else "联盟",
+        "lead": facts.lead_department,
+        "initiator": facts.initiating_unit,
+        "region": region,
+    }
+    articles = []
+    for chapter, (title, texts) in enumerate(CHARTER, 1):
+        for text in texts:
+            articles.append(ArticleSpec(chapter, title, len(articles) + 1, text.format(**words)))
+    return tuple(articles)
 
 
 # --- The four alliances ------------------------------------------------------------------------
