@@ -25,6 +25,7 @@ tenant_api = [
 
 api_v1 = [
     path("", include(alliance_api.global_urlpatterns)),
+    path("reference/", include("members.api.reference")),
     path("alliances/<slug:alliance_slug>/", include(tenant_api)),
 ]
 
