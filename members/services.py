@@ -709,3 +709,109 @@ def pending_work(alliance) -> dict:
         "changes": ProfileChangeRequest.objects.filter(alliance=alliance, status=RequestStatus.PENDING).count(),
     }
 
+
+
+# --- Contacts -------------------------------------------------------------------------------------------
+
+CONTACT_FIELDS = ("name", "title", "mobile", "email", "is_primary")
+
+
+def _keep_one_primary(unit: MemberUnit, contact: Contact | None) -> None:
+    """`contact` (when primary) becomes the unit's only primary contact; a unit with contacts keeps one primary."""
+    others = Contact.objects.filter(member_unit=unit)
+    if contact is not None and contact.is_primary:
+        others.exclude(pk=contact.pk).filter(is_primary=True).update(is_primary=False)
+    elif not others.filter(is_primary=True).exists():
+        first = others.order_by("pk").first()
+        if first is not None:
+            others.filter(pk=first.pk).update(is_primary=True)
+
+
+def _note_contact_change(unit: MemberUnit, audit_action: str, contact: Contact, changes: dict) -> None:
+    count = Contact.objects.filter(member_unit=unit).count()
+    _timeline(unit, MembershipAction.PROFILE_UPDATED, detail={"changes": {"contacts": [None, count]}})
+    record_event(audit_action, unit, detail={"contact": contact.pk, "name": contact.name, "changes": changes})
+
+
+@transaction.atomic
+def add_contact(unit: MemberUnit, data: dict) -> Contact:
+    contact = Contact(alliance_id=unit.alliance_id, member_unit=unit,
+                      **{k: v for k, v in data.items() if k in CONTACT_FIELDS})  # fmt: skip
+    contact.full_clean(exclude=["alliance", "member_unit"])
+    contact.save()
+    _keep_one_primary(unit, contact)
+    _note_contact_change(unit, "member.contact_added", contact, {k: getattr(contact, k) for k in CONTACT_FIELDS})
+    return contact
+
+
+@transaction.atomic
+def update_contact(contact: Contact, data: dict) -> dict:
+    changes = {}
+    for field, value in data.items():
+        if field in CONTACT_FIELDS and getattr(contact, field) != value:
+            changes[field] = [getattr(contact, field), value]
+            setattr(contact, field, value)
+    if changes:
+        contact.full_clean(exclude=["alliance", "member_unit"])
+        contact.save()
+        _keep_one_primary(contact.member_unit, contact)
+        _note_contact_change(contact.member_unit, "member.contact_changed", contact, changes)
+    return changes
+
+
+@transaction.atomic
+def remove_contact(contact: Contact) -> None:
+    unit, pk = contact.member_unit, contact.pk
+    contact.delete()
+    contact.pk = pk  # named in the audit entry
+    _keep_one_primary(unit, None)
+    _note_contact_change(unit, "member.contact_removed", contact, {"name": [contact.name, None]})
+
+
+# --- Committees -----------------------------------------------------------------------------------------
+
+
+def _check_committee(alliance_id: int, name: str, chair_unit, exclude_pk=None) -> None:
+    from .models import Committee
+
+    errors = {}
+    if Committee.objects.filter(alliance_id=alliance_id, name=name).exclude(pk=exclude_pk).exists():
+        errors["name"] = _("A committee with this name already exists.")
+    if chair_unit is not None and (chair_unit.alliance_id != alliance_id or not chair_unit.is_current_member):
+        errors["chair_unit"] = _("The chair unit must be a current member of this alliance.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_committee(*, alliance: Alliance, name: str, chair_unit=None, description: str = ""):
+    from .models import Committee
+
+    name = (name or "").strip()
+    _check_committee(alliance.pk, name, chair_unit)
+    committee = Committee.objects.create(alliance=alliance, name=name, chair_unit=chair_unit, description=description)
+    record_event("committee.created", committee, detail={"name": name})
+    return committee
+
+
+@transaction.atomic
+def update_committee(committee, data: dict) -> dict:
+    data = {k: v for k, v in data.items() if k in ("name", "chair_unit", "description")}
+    _check_committee(committee.alliance_id, data.get("name", committee.name), data.get("chair_unit", committee.chair_unit),
+                     exclude_pk=committee.pk)  # fmt: skip
+    changes = {k: [str(getattr(committee, k) or ""), str(v or "")] for k, v in data.items() if getattr(committee, k) != v}
+    for field, value in data.items():
+        setattr(committee, field, value)
+    committee.save()
+    if changes:
+        record_event("committee.updated", committee, detail={"changes": changes})
+    return changes
+
+
+@transaction.atomic
+def delete_committee(committee) -> None:
+    # Members leave through remove_from_committee, so each unit's timeline says so.
+    for unit in MemberUnit.objects.filter(committees=committee):
+        remove_from_committee(unit, committee)
+    record_event("committee.deleted", committee, detail={"name": committee.name})
+    committee.delete()
