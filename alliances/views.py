@@ -23,7 +23,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 
-from members.models import MemberKind, MemberStatus, MemberUnit
+from members.models import CURRENT_MEMBER_STATUSES, MemberKind, MemberStatus, MemberUnit
 
 from . import services
 from .access import access_alliance_by_slug, alliances_of
@@ -124,7 +124,7 @@ class DashboardView(AlliancePageView):
         context["can_see_members"] = self.membership.can(Action.VIEW_MEMBERS)
         if context["can_see_members"]:
             counts = dict(
-                MemberUnit.objects.filter(status=MemberStatus.ADMITTED)
+                MemberUnit.objects.filter(status__in=CURRENT_MEMBER_STATUSES)
                 .values_list("kind")
                 .annotate(n=Count("id"))
                 .values_list("kind", "n")
@@ -133,6 +133,10 @@ class DashboardView(AlliancePageView):
                 (kind.label, counts.get(kind.value, 0)) for kind in MemberKind if counts.get(kind.value)
             ]
             context["member_total"] = sum(counts.values())
+        if self.membership.can(Action.MANAGE_MEMBERS):
+            from members.services import pending_work
+
+            context["pending"] = pending_work(self.alliance)
         if self.membership.member_unit_id:
             context["my_unit"] = MemberUnit.objects.filter(pk=self.membership.member_unit_id).first()
         context["recent_jobs"] = self._recent_jobs()

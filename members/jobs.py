@@ -2,6 +2,7 @@
 
 from io import BytesIO
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,7 +13,7 @@ from alliances.permissions import Action
 from alliances.spreadsheets import safe_cell
 
 from .filters import MemberUnitFilter
-from .models import MemberUnit
+from .models import Contact, MemberUnit
 
 CHUNK = 500
 
@@ -26,16 +27,26 @@ def export_roster(job, report_progress) -> JobOutcome:
     units = (filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset).order_by(
         "kind", "name"
     )
+    if job.parameters.get("ids"):  # units ticked on the list page
+        units = units.filter(pk__in=job.parameters["ids"])
+    units = units.select_related("industry_division").prefetch_related(
+        Prefetch("contacts", queryset=Contact.objects.filter(is_primary=True))
+    )
     total = units.count()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Members"))
-    sheet.append([_("Member number"), _("Name"), _("Type"), _("Unified social credit code"),
-                  _("Council role"), _("Status"), _("Division code"), _("Address")])  # fmt: skip
+    sheet.append([_("Member number"), _("Name"), _("Short name"), _("Type"), _("Unified social credit code"),
+                  _("Council role"), _("Status"), _("Admitted on"), _("Legal representative"), _("Division code"),
+                  _("Address"), _("Industry"), _("Employees"), _("Students enrolled"), _("Contact name"),
+                  _("E-mail")])  # fmt: skip
     written = 0
     for unit in units.iterator(chunk_size=CHUNK):
+        contact = next(iter(unit.contacts.all()), None)
         sheet.append([safe_cell(value) for value in (
-            unit.member_number, unit.name, unit.get_kind_display(), unit.credit_code,
-            unit.get_council_role_display(), unit.get_status_display(), unit.division_code, unit.address,
+            unit.member_number, unit.name, unit.short_name, unit.get_kind_display(), unit.credit_code,
+            unit.get_council_role_display(), unit.get_status_display(), unit.admitted_on, unit.legal_representative,
+            unit.division_code, unit.address, str(unit.industry_division or ""), unit.employee_count, unit.enrolment,
+            contact.name if contact else "", contact.email if contact else "",
         )])  # fmt: skip
         written += 1
         if written % CHUNK == 0:
@@ -52,3 +63,11 @@ def export_roster(job, report_progress) -> JobOutcome:
         content=buffer.getvalue(),
         result={"rows": written},
     )
+
+
+# -- import (the handler lives in members/imports.py)
+from .imports import IMPORT_JOB_KIND, run_import_job  # noqa: E402
+
+job_kind(IMPORT_JOB_KIND, label=gettext_lazy("Member roster import"), required_action=Action.MANAGE_MEMBERS)(
+    run_import_job
+)

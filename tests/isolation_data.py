@@ -10,11 +10,33 @@ from django.apps import apps
 from django.core.files.base import ContentFile
 
 from alliances.audit import record_event
+from alliances.governance import (
+    Charter,
+    CharterArticle,
+    CharterStatus,
+    CouncilOfficer,
+    CouncilTerm,
+    Meeting,
+    Office,
+    Resolution,
+)
 from alliances.models import Grant, Job, JobStatus
 from alliances.permissions import Role
 from alliances.services import grant_role
 from alliances.tenancy import is_tenant_owned, unscoped
-from members.models import Committee, CommitteeMembership, MemberKind
+from members.models import (
+    Committee,
+    CommitteeMembership,
+    Contact,
+    MemberDocument,
+    MemberKind,
+    MembershipAction,
+    MembershipEvent,
+    MemberSpecialty,
+    ProfileChangeRequest,
+    Specialty,
+    WithdrawalRequest,
+)
 
 from .factories import make_unit, make_user
 
@@ -39,10 +61,71 @@ def populate_alliance(alliance) -> dict:
     )  # fmt: skip
     job.result_file.save("roster.xlsx", ContentFile(MARKER.encode()), save=True)
     entry = record_event("test.marked", enterprise, detail={"marker": MARKER})
-    objects = {type(obj): obj for obj in (enterprise, committee, membership, grant, job, entry)}
+    governance = _governance(alliance, school)
+    lifecycle = _lifecycle(alliance, enterprise, school, user)
+    objects = {
+        type(obj): obj
+        for obj in (enterprise, committee, membership, grant, job, entry, *governance, *lifecycle)
+    }
     objects[type(enterprise)] = enterprise
     objects["user"] = user
     return objects
+
+
+def _governance(alliance, chair_unit) -> list:
+    import datetime
+
+    term = CouncilTerm.objects.create(alliance=alliance, number=1, starts_on=datetime.date(2020, 1, 1))
+    officer = CouncilOfficer.objects.create(
+        alliance=alliance, term=term, office=Office.CHAIR, person_name=f"{MARKER}理事长", member_unit=chair_unit
+    )
+    meeting = Meeting.objects.create(
+        alliance=alliance, body="council", term=term, title=f"{MARKER}理事会会议", held_on=datetime.date(2020, 1, 2),
+        seats=3, present=3, minutes=MARKER,
+    )  # fmt: skip
+    charter = Charter.objects.create(
+        alliance=alliance, version=1, title=f"{MARKER}章程", status=CharterStatus.ADOPTED, adopted_at_meeting=meeting,
+        adopted_on=datetime.date(2020, 1, 2),
+    )  # fmt: skip
+    article = CharterArticle.objects.create(
+        alliance=alliance, charter=charter, chapter_number=1, chapter_title=f"{MARKER}总则", article_number=1,
+        text=MARKER,
+    )  # fmt: skip
+    resolution = Resolution.objects.create(
+        alliance=alliance, meeting=meeting, number=f"{MARKER}-1", subject="admission", title=f"{MARKER}决议",
+        votes_for=3, votes_against=0, votes_abstaining=0, quorum_met=True, passed=True, charter=charter,
+    )  # fmt: skip
+    return [term, officer, meeting, charter, article, resolution]
+
+
+def _lifecycle(alliance, enterprise, school, user) -> list:
+    import datetime
+
+    contact = Contact.objects.create(
+        alliance=alliance, member_unit=enterprise, name=f"{MARKER}联系人", mobile="13900000000",
+        email="marker@example.cn", is_primary=True,
+    )  # fmt: skip
+    specialty = MemberSpecialty.objects.create(
+        alliance=alliance, member_unit=school, specialty=Specialty.objects.order_by("code").first()
+    )
+    event = MembershipEvent.objects.create(
+        alliance=alliance, member_unit=enterprise, action=MembershipAction.CREATED, reason=MARKER
+    )
+    document = MemberDocument(
+        alliance=alliance, member_unit=enterprise, event=event, title=f"{MARKER}.pdf",
+        content_type="application/pdf", size=len(MARKER.encode()),
+    )  # fmt: skip
+    document.file.save("marker.pdf", ContentFile(b"%PDF-1.4 " + MARKER.encode()), save=True)
+    withdrawal = WithdrawalRequest.objects.create(
+        alliance=alliance, member_unit=enterprise, requested_on=datetime.date(2026, 1, 1),
+        earliest_effective_on=datetime.date(2026, 4, 1), effective_on=datetime.date(2026, 4, 1), reason=MARKER,
+        requested_by=user,
+    )  # fmt: skip
+    change = ProfileChangeRequest.objects.create(
+        alliance=alliance, member_unit=enterprise, changes={"name": f"{MARKER}新名称"}, previous={"name": "x"},
+        reason=MARKER, requested_by=user,
+    )  # fmt: skip
+    return [contact, specialty, event, document, withdrawal, change]
 
 
 def tenant_models():

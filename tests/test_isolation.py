@@ -34,6 +34,7 @@ KNOWN_ARGUMENTS = {
     "content_type_id": "1",
     "url": "x",
     "packages": "x",
+    "token": "not-a-valid-token",
 }
 
 
@@ -100,7 +101,45 @@ def assert_refused_as(client, route, world, **headers):
                 )
 
 
-@pytest.mark.parametrize("route", [r for r in ROUTES if r.is_tenant], ids=lambda r: r.name)
+def is_public(route) -> bool:
+    return getattr(route.view, "public_alliance_view", False)
+
+
+def public_facts(alliance) -> list[str]:
+    """What an alliance publishes on its public pages: its name and its adopted charter."""
+    from alliances.governance import CharterArticle
+    from alliances.tenancy import unscoped
+
+    with unscoped("isolation test: the public facts of an alliance"):
+        articles = CharterArticle.objects.filter(alliance=alliance, charter__status="adopted")
+        texts = [alliance.name, alliance.short_name]
+        for article in articles:
+            texts += [article.text, article.chapter_title, article.charter.title]
+    return sorted(set(texts), key=len, reverse=True)
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.is_tenant and is_public(r)], ids=lambda r: r.name)
+def test_public_route_shows_only_what_the_alliance_publishes(route, world, client):
+    """Public pages (the online application) answer anyone, but show nothing of B beyond its public facts."""
+    a, b, user_a, objects_b = world
+    before = snapshot(b)
+    url = url_for(route, b.slug, objects_b)
+    published = public_facts(b)
+    for login in (True, False):
+        if login:
+            client.force_login(user_a)
+        else:
+            client.logout()
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            body = response.content.decode()
+            for text in published:
+                body = body.replace(text, "")
+            assert MARKER not in body, f"{method} {url} shows alliance B's data"
+    assert snapshot(b) == before, f"{route.name} changed alliance B's data"
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.is_tenant and not is_public(r)], ids=lambda r: r.name)
 def test_tenant_route_refuses_other_alliance(route, world, client):
     a, b, user_a, objects_b = world
     before = snapshot(b)

@@ -102,7 +102,10 @@ VIEWS = [
 def test_every_tenant_view_declares_an_action():
     assert VIEWS, "no tenant views found"
     tenant_routes_with_views = {route.name for route, _, _ in VIEWS}
-    assert {route.name for route in ROUTES if route.is_tenant} == tenant_routes_with_views, (
+    # Public pages (the online application) are open to anyone by design and marked as such.
+    public = {route.name for route in ROUTES if getattr(route.view, "public_alliance_view", False)}
+    assert public == {"member-apply", "member-apply-done", "member-application-info"}
+    assert {route.name for route in ROUTES if route.is_tenant} - public == tenant_routes_with_views, (
         "a tenant view declares no action"
     )
     for route, _, action in VIEWS:
@@ -154,4 +157,36 @@ def _rows_of(alliance, users):
         "grant_id": Grant.objects.filter(alliance=alliance, role=Role.SECRETARIAT_STAFF).first(),
         "auditentry_id": record_event("test.event", unit),
         "committee_id": Committee.objects.create(alliance=alliance, name="测试委员会"),
+        **_member_request_rows(alliance, unit),
+        **_member_api_rows(alliance, unit),
     }
+
+
+def _member_api_rows(alliance, unit):
+    """A contact and a withdrawal request of a unit (members API)."""
+    import datetime
+
+    from members.models import Contact, WithdrawalRequest
+
+    contact = Contact.objects.create(alliance=alliance, member_unit=unit, name="联系人", is_primary=True)
+    withdrawal = WithdrawalRequest.objects.create(
+        alliance=alliance, member_unit=unit, requested_on=datetime.date(2026, 1, 5),
+        earliest_effective_on=datetime.date(2026, 4, 5), effective_on=datetime.date(2026, 4, 5), reason="搬迁",
+    )  # fmt: skip
+    return {"contact_id": contact, "withdrawalrequest_id": withdrawal}
+
+
+def _member_request_rows(alliance, unit):
+    """A document and a profile change request of a unit (self-service, change-request and download pages)."""
+    from django.core.files.base import ContentFile
+
+    from members.models import MemberDocument, ProfileChangeRequest
+
+    document = MemberDocument(
+        alliance=alliance, member_unit=unit, title="申请书.pdf", content_type="application/pdf", size=9
+    )
+    document.file.save("application.pdf", ContentFile(b"%PDF-1.4 "), save=True)
+    change = ProfileChangeRequest.objects.create(
+        alliance=alliance, member_unit=unit, changes={"name": "新名称"}, previous={"name": unit.name}
+    )
+    return {"memberdocument_id": document, "profilechangerequest_id": change}
