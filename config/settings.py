@@ -320,6 +320,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Choice sets that several components use under the same field name get one stable name each.
+    "ENUM_NAME_OVERRIDES": {
+        "AllianceKindEnum": "alliances.models.AllianceKind",
+        "GoverningBodyEnum": "alliances.governance.GoverningBody",
+        "AllianceStatusEnum": "alliances.models.AllianceStatus",
+        "JobStatusEnum": "alliances.models.JobStatus",
+        "MemberKindEnum": "members.models.MemberKind",
+        "MemberStatusEnum": "members.models.MemberStatus",
+        "CouncilRoleEnum": "members.models.CouncilRole",
+        "RequestStatusEnum": "members.models.RequestStatus",
+    },
 }
 
 LOGGING = {

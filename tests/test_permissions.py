@@ -159,6 +159,27 @@ def _rows_of(alliance, users):
         "committee_id": Committee.objects.create(alliance=alliance, name="测试委员会"),
         **_member_request_rows(alliance, unit),
         **_member_api_rows(alliance, unit),
+        **_governance_rows(alliance),
+    }
+
+
+def _governance_rows(alliance):
+    """A charter draft, a council term, a meeting and a resolution (governance pages and API)."""
+    from datetime import date
+
+    from alliances import governance_services as gs
+
+    meeting = gs.record_meeting(
+        alliance=alliance, body="council", title="理事会", held_on=date(2024, 1, 5), present=3, seats=3
+    )
+    resolution = gs.record_resolution(
+        meeting=meeting, number="R1", subject="other", title="决议", votes_for=3, votes_against=0, votes_abstaining=0
+    )
+    return {
+        "charter_id": gs.create_charter_draft(alliance, title="章程"),
+        "meeting_id": meeting,
+        "resolution_id": resolution,
+        "councilterm_id": gs.create_council_term(alliance, starts_on=date(2024, 1, 1)),
     }
 
 
