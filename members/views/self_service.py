@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -113,7 +113,7 @@ def field_label(name: str) -> str:
         return _("contacts")
     try:
         return str(MemberUnit._meta.get_field(name).verbose_name)
-    except Exception:  # noqa: BLE001 - an unknown key in stored detail is shown as it is
+    except FieldDoesNotExist:  # an unknown key in stored detail is shown as it is
         return name
 
 
@@ -196,7 +196,7 @@ class MyUnitEditView(OwnUnitMixin, View):
     required_action = Action.EDIT_OWN_UNIT
     template_name = "members/my_unit_edit.html"
 
-    def _unit(self) -> MemberUnit:
+    def _unit(self) -> MemberUnit | None:
         unit = self.get_unit(MemberUnit.objects.prefetch_related("contacts"))
         if unit.status not in EDITABLE_STATUSES:
             messages.error(
