@@ -23,7 +23,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 
-from members.models import CURRENT_MEMBER_STATUSES, MemberKind, MemberStatus, MemberUnit
+from members.models import CURRENT_MEMBER_STATUSES, MemberKind, MemberUnit
 
 from . import services
 from .access import access_alliance_by_slug, alliances_of

@@ -18,8 +18,8 @@ from members import services
 from members.identifiers import make_credit_code
 from members.models import (
     CouncilRole,
-    MemberStatus,
     MembershipEvent,
+    MemberStatus,
     MemberUnit,
     RequestStatus,
     WithdrawalRequest,

@@ -16,7 +16,13 @@ from alliances.permissions import Action
 
 from .. import services
 from ..forms import TransitionForm
-from ..models import OPEN_APPLICATION_STATUSES, MemberUnit, ProfileChangeRequest, RequestStatus, WithdrawalRequest
+from ..models import (
+    OPEN_APPLICATION_STATUSES,
+    MemberUnit,
+    ProfileChangeRequest,
+    RequestStatus,
+    WithdrawalRequest,
+)
 from .units import _attach_errors
 
 
