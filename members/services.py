@@ -557,27 +557,35 @@ def update_member_profile(unit: MemberUnit, data: dict, *, contacts=None, specia
     locked.full_clean(exclude=["alliance", "specialties"])
     locked.save()
     if contacts is not None:
-        locked.contacts.all().delete()
-        _save_contacts(locked, contacts)
-        changes["contacts"] = [None, len([c for c in contacts if c.get("name")])]
+        wanted = [{k: (c.get(k) or "").strip() for k in ("name", "title", "mobile", "email")}
+                  for c in contacts if (c.get("name") or "").strip()]  # fmt: skip
+        present = list(locked.contacts.order_by("-is_primary", "pk").values("name", "title", "mobile", "email"))
+        if wanted != present:
+            locked.contacts.all().delete()
+            _save_contacts(locked, wanted)
+            changes["contacts"] = [len(present), len(wanted)]
     if specialties is not None:
-        set_specialties(locked, specialties)
+        added, removed = set_specialties(locked, specialties)
+        if added or removed:
+            changes["specialties"] = [sorted(removed), sorted(added)]
     if changes:
         _timeline(locked, MembershipAction.PROFILE_UPDATED, detail={"changes": changes})
         record_event("member.profile_updated", locked, detail={"changes": changes})
     return changes
 
 
-def set_specialties(unit: MemberUnit, specialties) -> None:
+def set_specialties(unit: MemberUnit, specialties) -> tuple[set[str], set[str]]:
+    """Make the unit offer exactly `specialties` (objects or codes). Returns (codes added, codes removed)."""
     from .models import MemberSpecialty
 
     wanted = {s.pk if hasattr(s, "pk") else s for s in specialties}
-    MemberSpecialty.objects.filter(member_unit=unit).exclude(specialty_id__in=wanted).delete()
     present = set(MemberSpecialty.objects.filter(member_unit=unit).values_list("specialty_id", flat=True))
+    MemberSpecialty.objects.filter(member_unit=unit, specialty_id__in=present - wanted).delete()
     MemberSpecialty.objects.bulk_create(
         [MemberSpecialty(alliance_id=unit.alliance_id, member_unit=unit, specialty_id=code)
          for code in sorted(wanted - present)]
     )  # fmt: skip
+    return wanted - present, present - wanted
 
 
 @transaction.atomic

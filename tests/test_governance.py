@@ -8,6 +8,7 @@ import datetime
 from fractions import Fraction
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.forms import ValidationError as FormValidationError
@@ -87,8 +88,25 @@ def rep_user(alliance):
     return make_member(alliance, Role.MEMBER_REPRESENTATIVE, "rep")
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in their English source form."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client(client, settings):
+    """Pages in English too (the language cookie), for every client built on this fixture."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
 def api_client(user) -> APIClient:
     client = APIClient()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client
 

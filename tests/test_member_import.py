@@ -482,7 +482,8 @@ def test_a_job_cannot_be_pointed_at_another_file(alliance, staff_user, django_ca
 
     with scope(alliance.pk), django_capture_on_commit_callbacks(execute=True):
         job, _ = enqueue_job(alliance=alliance, kind=IMPORT_JOB_KIND, requested_by=staff_user,
-                             parameters={"upload": "alliances/1/imports/x.xlsx", "filename": "x.xlsx"})  # fmt: skip
+                             parameters={"upload": "alliances/1/imports/x.xlsx", "filename": "x.xlsx",
+                                         "language": "en"})  # fmt: skip
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.result["created"] == 0
     assert "import page" in job.result["errors"][0]["message"]

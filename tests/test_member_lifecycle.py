@@ -31,6 +31,15 @@ from .factories import make_alliance, make_unit
 S = MemberStatus
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are asserted in their English source form."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def alliance(db):
     alliance = make_alliance()
