@@ -104,12 +104,21 @@ class TenantQuery(Query):
 
     def get_compiler(self, using=None, connection=None, elide_empty=True):
         active = require_scope()
-        if active.unrestricted:
+        if active.unrestricted or self._base_table_trimmed():
             return super().get_compiler(using, connection, elide_empty)
         scoped = self.clone()
         scoped.__class__ = Query  # compile once, without scoping again
         scoped.add_q(Q(alliance_id__in=active.alliance_ids))
         return scoped.get_compiler(using, connection, elide_empty)
+
+
+    def _base_table_trimmed(self) -> bool:
+        """True for the inner query Django builds for `exclude()` across a many-to-many relation: it starts
+        from the join table, the model's own table is gone, and a filter on it would make broken SQL. Such
+        a query only removes rows from the outer query, which is scoped, so it can reveal nothing."""
+        if not self.alias_map:
+            return False
+        return self.subquery and self.alias_refcount.get(self.base_table, 0) == 0
 
 
 class TenantQuerySet(models.QuerySet):

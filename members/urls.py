@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, changes, imports, lifecycle, self_service, units
+from .views import applications, changes, committees, imports, lifecycle, self_service, units
 
 urlpatterns = [
     path("members/", units.MemberListView.as_view(), name="member-list"),
@@ -10,6 +10,22 @@ urlpatterns = [
     path("members/export/", units.MemberExportView.as_view(), name="member-export"),
     path("members/<int:memberunit_id>/", units.MemberDetailView.as_view(), name="member-detail"),
     path("members/<int:memberunit_id>/edit/", units.MemberEditView.as_view(), name="member-edit"),
+    # -- committees
+    path("committees/", committees.CommitteeListView.as_view(), name="committee-list"),
+    path("committees/new/", committees.CommitteeCreateView.as_view(), name="committee-create"),
+    path("committees/<int:committee_id>/", committees.CommitteeDetailView.as_view(), name="committee-detail"),
+    path("committees/<int:committee_id>/edit/", committees.CommitteeEditView.as_view(), name="committee-edit"),
+    path("committees/<int:committee_id>/delete/", committees.CommitteeDeleteView.as_view(), name="committee-delete"),
+    path(
+        "committees/<int:committee_id>/members/add/",
+        committees.CommitteeAddMembersView.as_view(),
+        name="committee-add-members",
+    ),
+    path(
+        "committees/<int:committee_id>/members/<int:memberunit_id>/remove/",
+        committees.CommitteeRemoveMemberView.as_view(),
+        name="committee-remove-member",
+    ),
     # -- lifecycle and applications
     path("members/applications/", lifecycle.ApplicationQueueView.as_view(), name="member-applications"),
     *[

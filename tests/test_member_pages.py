@@ -266,3 +266,37 @@ def test_applications_queue_lists_open_work(alliance, staff_client):
     body = staff_client.get(url("member-applications", alliance)).content.decode()
     assert "排队申请单位" in body
     assert date.today()  # the page renders for a fresh alliance too
+
+
+def test_committees_are_managed_in_the_browser(alliance, staff_client):
+    chair, other = make_unit(alliance, name="主任委员单位"), make_unit(alliance, name="委员单位")
+    response = staff_client.post(url("committee-create", alliance), {"name": "数控技术专业委员会", "chair_unit": chair.pk})
+    committee = Committee.objects.get(name="数控技术专业委员会")
+    assert response.status_code == 302 and committee.chair_unit == chair
+    duplicate = staff_client.post(url("committee-create", alliance), {"name": "数控技术专业委员会"})
+    assert duplicate.status_code == 200 and Committee.objects.filter(name="数控技术专业委员会").count() == 1
+    staff_client.post(url("committee-add-members", alliance, committee.pk), {"member_units": [chair.pk, other.pk]})
+    assert committee.members.count() == 2
+    assert "委员单位" in staff_client.get(url("committee-detail", alliance, committee.pk)).content.decode()
+    staff_client.post(url("committee-remove-member", alliance, committee.pk, other.pk))
+    assert list(committee.members.all()) == [chair]
+    assert "数控技术专业委员会" in staff_client.get(url("committee-list", alliance)).content.decode()
+    staff_client.post(url("committee-edit", alliance, committee.pk), {"name": "智能制造专业委员会", "chair_unit": chair.pk})
+    committee.refresh_from_db()
+    assert committee.name == "智能制造专业委员会"
+    staff_client.post(url("committee-delete", alliance, committee.pk))
+    assert not Committee.objects.exists() and chair.events.filter(action="committee_left").exists()
+
+
+def test_committee_list_runs_constant_queries(alliance, staff_client):
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(url("committee-list", alliance)).status_code == 200
+        return len(captured)
+
+    for number in range(3):
+        Committee.objects.create(alliance=alliance, name=f"委员会{number}", chair_unit=make_unit(alliance))
+    few = count()
+    for number in range(3, 20):
+        Committee.objects.create(alliance=alliance, name=f"委员会{number}", chair_unit=make_unit(alliance))
+    assert count() == few

@@ -105,3 +105,18 @@ def test_empty_scope_sees_nothing(two_alliances):
     with scope(set()):
         assert Job.objects.count() == 0
         assert MemberUnit.objects.count() == 0
+
+
+def test_exclude_across_a_many_to_many_relation_stays_scoped(two_alliances):
+    """Django builds exclude() over a many-to-many as a subquery starting from the join table; it must compile
+    and the answer must hold only the scope's rows."""
+    from members.models import CommitteeMembership
+
+    a, b, _unit_a, _unit_b = two_alliances
+    in_committee, outside = make_unit(a), make_unit(a)
+    with scope(a.pk):
+        committee = Committee.objects.create(alliance=a, name="委员会")
+        CommitteeMembership.objects.create(alliance=a, committee=committee, member_unit=in_committee)
+        remaining = set(MemberUnit.objects.exclude(committees=committee).values_list("pk", flat=True))
+    assert outside.pk in remaining and in_committee.pk not in remaining
+    assert all(unit.alliance_id == a.pk for unit in MemberUnit._base_manager.filter(pk__in=remaining))

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -174,24 +175,13 @@ class MemberEditView(AllianceView, MemberFormMixin, FormView):
     required_action = Action.MANAGE_MEMBERS
 
     def dispatch(self, request, *args, **kwargs):
+        # The scoped manager answers only for this alliance's units; None becomes a 404 below.
         self.unit = MemberUnit.objects.filter(pk=kwargs["memberunit_id"]).first()
         return super().dispatch(request, *args, **kwargs)
 
-    def get(self, request, *args, **kwargs):
-        if self.unit is None:
-            from django.http import Http404
-
-            raise Http404
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        if self.unit is None:
-            from django.http import Http404
-
-            raise Http404
-        return super().post(request, *args, **kwargs)
-
     def get_form_kwargs(self):
+        if self.unit is None:
+            raise Http404
         return {**super().get_form_kwargs(), "instance": self.unit}
 
     def get_context_data(self, **kwargs):
@@ -215,9 +205,8 @@ class MemberValidateFieldView(AllianceView, View):
 
     def post(self, request, alliance_slug):
         name = request.htmx.trigger_name if request.htmx else request.POST.get("_field")
-        unit = None
-        if request.POST.get("_unit"):
-            unit = MemberUnit.objects.filter(pk=request.POST["_unit"]).first() if request.POST["_unit"].isdigit() else None
+        unit_id = request.POST.get("_unit", "")
+        unit = MemberUnit.objects.filter(pk=unit_id).first() if unit_id.isdigit() else None
         validate_url = reverse("member-validate", args=[alliance_slug])
         form_class = RegisterMemberForm if unit is None else MemberProfileForm
         form = form_class(request.POST, instance=unit, validate_url=validate_url)
