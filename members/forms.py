@@ -126,7 +126,7 @@ class MemberProfileForm(forms.ModelForm):
 
 class ContactForm(forms.Form):
     name = forms.CharField(label=_("Contact name"), max_length=50, required=False)
-    title = forms.CharField(label=_("Title"), max_length=50, required=False)
+    title = forms.CharField(label=_("Position"), max_length=50, required=False)
     mobile = forms.CharField(label=_("Mobile"), max_length=11, required=False, validators=[mobile_validator])
     email = forms.EmailField(label=_("E-mail"), required=False)
 

@@ -124,6 +124,8 @@ def test_the_first_run_reports_what_it_created(seeded):
         "meetings": 4,
         "charters": 4,
         "charter articles": sum(len(spec.governance.articles) for spec in SPECS),
+        # Every demo unit applied; the admitted ones were admitted too (two lines on each timeline).
+        "membership events": sum(1 + bool(u.row_fields().get("admitted_on")) for spec in SPECS for u in spec.units),
     }
     entry = AuditEntry.objects.get(action="demo.seeded")
     assert entry.alliance_id is None

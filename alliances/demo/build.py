@@ -88,7 +88,36 @@ def build_alliance(spec: AllianceSpec, created: Counter | None = None) -> Allian
             committees = _ensure_committees(alliance, spec, units, created)
             _ensure_committee_members(alliance, spec, units, committees, created)
             _ensure_governance(alliance, spec, units, created)
+            _ensure_history(alliance, units, created)
     return alliance
+
+
+def _ensure_history(alliance: Alliance, units: dict[str, MemberUnit], created: Counter) -> None:
+    """Each demo unit's timeline starts with its application and admission (founding members)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from members.models import MembershipAction, MembershipEvent
+
+    def at(day):
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 0)))
+
+    have = set(MembershipEvent.objects.filter(alliance=alliance).values_list("member_unit_id", flat=True))
+    events = []
+    for unit in units.values():
+        if unit.pk in have or not unit.applied_on:
+            continue
+        events.append(MembershipEvent(alliance=alliance, member_unit=unit, action=MembershipAction.APPLIED,
+                                      to_status="applied", occurred_at=at(unit.applied_on)))  # fmt: skip
+        if unit.admitted_on:
+            events.append(MembershipEvent(
+                alliance=alliance, member_unit=unit, action=MembershipAction.ADMITTED, from_status="applied",
+                to_status="admitted", effective_on=unit.admitted_on, occurred_at=at(unit.admitted_on),
+                reason="成立大会暨第一届理事会第一次会议确认的创始成员单位",
+            ))  # fmt: skip
+    _bulk_create(alliance, MembershipEvent, events)
+    created["membership events"] += len(events)
 
 
 def _bulk_create(alliance: Alliance, model, rows: list) -> list:
