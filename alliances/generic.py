@@ -74,3 +74,20 @@ class AllianceDetailView(AllianceView, DetailView):
             return queryset.get(pk=self.kwargs[key])
         except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
             raise Http404 from exc
+
+
+class AllianceObjectMixin:
+    """Form and action views about one object of the alliance: after AllianceView's permission check, looks the
+    object up by `<model_name>_id` through the scoped manager (404 when it is missing or out of scope) and keeps
+    it as `self.<target_attribute>`. Put it after AllianceView in the bases so the check comes first."""
+
+    target_model = None
+    target_attribute = "target"
+
+    def dispatch(self, request, *args, **kwargs):
+        key = f"{self.target_model._meta.model_name}_id"
+        target = self.target_model.objects.filter(pk=kwargs.get(key)).first()
+        if target is None:
+            raise Http404
+        setattr(self, self.target_attribute, target)
+        return super().dispatch(request, *args, **kwargs)

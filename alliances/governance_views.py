@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from . import governance_services as services
-from .generic import AllianceDetailView, AllianceListView, AlliancePageView, AllianceView
+from .generic import AllianceDetailView, AllianceListView, AllianceObjectMixin, AlliancePageView, AllianceView
 from .governance import (
     Charter,
     CharterArticle,
@@ -465,16 +465,8 @@ class CouncilTermCreateView(CouncilTermFormMixin, AllianceView, FormView):
         )
 
 
-class CouncilTermEditView(CouncilTermFormMixin, AllianceView, FormView):
-    def dispatch(self, request, *args, **kwargs):
-        if getattr(request, "membership", None) is not None:
-            self.term = CouncilTerm.objects.filter(pk=kwargs["councilterm_id"]).first()
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form(self, form_class=None):
-        if self.term is None:
-            raise Http404
-        return super().get_form(form_class)
+class CouncilTermEditView(CouncilTermFormMixin, AllianceView, AllianceObjectMixin, FormView):
+    target_model, target_attribute = CouncilTerm, "term"
 
     def get_initial(self):
         return {"number": self.term.number, "starts_on": self.term.starts_on, "ends_on": self.term.ends_on}
@@ -486,21 +478,11 @@ class CouncilTermEditView(CouncilTermFormMixin, AllianceView, FormView):
         )
 
 
-class CouncilTermEndView(AllianceView, FormView):
+class CouncilTermEndView(AllianceView, AllianceObjectMixin, FormView):
     template_name = "alliances/governance/term_end.html"
     required_action = Action.MANAGE_GOVERNANCE
     form_class = CouncilTermEndForm
-
-    def dispatch(self, request, *args, **kwargs):
-        self.term = None
-        if getattr(request, "membership", None) is not None:
-            self.term = CouncilTerm.objects.filter(pk=kwargs["councilterm_id"]).first()
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form(self, form_class=None):
-        if self.term is None:
-            raise Http404
-        return super().get_form(form_class)
+    target_model, target_attribute = CouncilTerm, "term"
 
     def get_initial(self):
         return {"ends_on": timezone.localdate()}
@@ -609,21 +591,11 @@ class MeetingCreateView(AllianceView, FormView):
         return redirect("governance-meeting-detail", alliance_slug=self.alliance.slug, meeting_id=meeting.pk)
 
 
-class ResolutionCreateView(AllianceView, FormView):
+class ResolutionCreateView(AllianceView, AllianceObjectMixin, FormView):
     template_name = "alliances/governance/resolution_form.html"
     required_action = Action.MANAGE_GOVERNANCE
     form_class = ResolutionForm
-
-    def dispatch(self, request, *args, **kwargs):
-        self.meeting = None
-        if getattr(request, "membership", None) is not None:
-            self.meeting = Meeting.objects.filter(pk=kwargs["meeting_id"]).first()
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form(self, form_class=None):
-        if self.meeting is None:
-            raise Http404
-        return super().get_form(form_class)
+    target_model, target_attribute = Meeting, "meeting"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

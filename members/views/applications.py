@@ -4,6 +4,7 @@ the page where an applicant answers the secretariat's request for more informati
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -43,7 +44,8 @@ class ApplyView(View):
             return self._render(request, form, status=429)
         if form.is_valid():
             try:
-                with acting_as(None, client_address(request)):
+                # One transaction: the application and its specialties are stored together or not at all.
+                with acting_as(None, client_address(request)), transaction.atomic():
                     unit = services.submit_application(
                         alliance=request.alliance, profile=form.profile_data(), contacts=form.contacts(),
                         documents=form.cleaned_data["documents"], statement=form.cleaned_data["statement"],

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
-from alliances.generic import AllianceDetailView, AllianceListView, AllianceView
+from alliances.generic import AllianceDetailView, AllianceListView, AllianceObjectMixin, AllianceView
 from alliances.permissions import Action
 
 from .. import services
@@ -88,21 +88,14 @@ class CommitteeDetailView(AllianceDetailView):
         return context
 
 
-class CommitteeObjectMixin:
-    def get_committee(self) -> Committee:
-        committee = Committee.objects.filter(pk=self.kwargs["committee_id"]).first()
-        if committee is None:
-            raise Http404
-        return committee
-
-
-class CommitteeEditView(AllianceView, CommitteeObjectMixin, FormView):
+class CommitteeEditView(AllianceView, AllianceObjectMixin, FormView):
     template_name = "members/committee_form.html"
     required_action = Action.MANAGE_MEMBERS
     form_class = CommitteeForm
+    target_model, target_attribute = Committee, "committee"
 
     def get_initial(self):
-        committee = self.committee = self.get_committee()
+        committee = self.committee
         return {"name": committee.name, "chair_unit": committee.chair_unit, "description": committee.description}
 
     def get_context_data(self, **kwargs):
@@ -118,21 +111,23 @@ class CommitteeEditView(AllianceView, CommitteeObjectMixin, FormView):
         return redirect("committee-detail", alliance_slug=self.alliance.slug, committee_id=self.committee.pk)
 
 
-class CommitteeDeleteView(AllianceView, CommitteeObjectMixin, View):
+class CommitteeDeleteView(AllianceView, AllianceObjectMixin, View):
     required_action = Action.MANAGE_MEMBERS
+    target_model, target_attribute = Committee, "committee"
 
     def post(self, request, alliance_slug, committee_id):
-        committee = self.get_committee()
+        committee = self.committee
         services.delete_committee(committee)
         messages.success(request, _("Committee %(name)s deleted.") % {"name": committee.name})
         return redirect("committee-list", alliance_slug=alliance_slug)
 
 
-class CommitteeAddMembersView(AllianceView, CommitteeObjectMixin, View):
+class CommitteeAddMembersView(AllianceView, AllianceObjectMixin, View):
     required_action = Action.MANAGE_MEMBERS
+    target_model, target_attribute = Committee, "committee"
 
     def post(self, request, alliance_slug, committee_id):
-        committee = self.get_committee()
+        committee = self.committee
         form = AddMembersForm(request.POST)
         if not form.is_valid():
             for errors in form.errors.values():
@@ -148,11 +143,12 @@ class CommitteeAddMembersView(AllianceView, CommitteeObjectMixin, View):
         return redirect("committee-detail", alliance_slug=alliance_slug, committee_id=committee.pk)
 
 
-class CommitteeRemoveMemberView(AllianceView, CommitteeObjectMixin, View):
+class CommitteeRemoveMemberView(AllianceView, AllianceObjectMixin, View):
     required_action = Action.MANAGE_MEMBERS
+    target_model, target_attribute = Committee, "committee"
 
     def post(self, request, alliance_slug, committee_id, memberunit_id):
-        committee = self.get_committee()
+        committee = self.committee
         unit = MemberUnit.objects.filter(pk=memberunit_id).first()
         if unit is None or not services.remove_from_committee(unit, committee):
             raise Http404

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from alliances.generic import AllianceView
+from alliances.generic import AllianceObjectMixin, AllianceView
 from alliances.governance_services import current_charter
 from alliances.permissions import Action
 
@@ -65,21 +64,14 @@ def _run(name: str, unit: MemberUnit, data: dict):
 TRANSITION_PAGES = [name for name in services.LIFECYCLE if name != "reapply"]
 
 
-class MemberTransitionView(AllianceView, FormView):
+class MemberTransitionView(AllianceView, AllianceObjectMixin, FormView):
     template_name = "members/transition.html"
     form_class = TransitionForm
     required_action = Action.MANAGE_MEMBERS
     transition_name: str = ""
-
-    def dispatch(self, request, *args, **kwargs):
-        self.unit = None
-        if getattr(request, "membership", None) is not None:
-            self.unit = MemberUnit.objects.filter(pk=kwargs["memberunit_id"]).first()
-        return super().dispatch(request, *args, **kwargs)
+    target_model, target_attribute = MemberUnit, "unit"
 
     def get_form_kwargs(self):
-        if self.unit is None:
-            raise Http404
         return {**super().get_form_kwargs(), "transition_name": self.transition_name}
 
     def get_context_data(self, **kwargs):

@@ -7,14 +7,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView
 
-from alliances.generic import AllianceDetailView, AllianceListView, AllianceView
+from alliances.generic import AllianceDetailView, AllianceListView, AllianceObjectMixin, AllianceView
 from alliances.jobs import enqueue_job
 from alliances.permissions import Action
 
@@ -170,18 +169,12 @@ class MemberCreateView(AllianceView, MemberFormMixin, FormView):
         return redirect("member-detail", alliance_slug=self.alliance.slug, memberunit_id=unit.pk)
 
 
-class MemberEditView(AllianceView, MemberFormMixin, FormView):
+class MemberEditView(AllianceView, AllianceObjectMixin, MemberFormMixin, FormView):
     template_name = "members/member_form.html"
     required_action = Action.MANAGE_MEMBERS
-
-    def dispatch(self, request, *args, **kwargs):
-        # The scoped manager answers only for this alliance's units; None becomes a 404 below.
-        self.unit = MemberUnit.objects.filter(pk=kwargs["memberunit_id"]).first()
-        return super().dispatch(request, *args, **kwargs)
+    target_model, target_attribute = MemberUnit, "unit"
 
     def get_form_kwargs(self):
-        if self.unit is None:
-            raise Http404
         return {**super().get_form_kwargs(), "instance": self.unit}
 
     def get_context_data(self, **kwargs):
