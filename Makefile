@@ -14,6 +14,7 @@ PORT ?= 8000
 RUN_ENV := DEBUG=1
 # Test defaults: production-like settings (DEBUG off), plain HTTP for the test servers.
 TEST_ENV := SECRET_KEY=test-secret-key-not-for-production-0123456789abcdef \
+	FIELD_ENCRYPTION_KEY=dGVzdC1vbmx5LWZpZWxkLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24= \
 	SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
 	VAR_DIR=$(CURDIR)/var/test DJANGO_ALLOW_ASYNC_UNSAFE=true
 

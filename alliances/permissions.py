@@ -41,6 +41,7 @@ class Action(models.TextChoices):
     VIEW_EVENTS = "events.view", _("See events")
     MANAGE_EVENTS = "events.manage", _("Manage events and cooperation records")
     REGISTER_FOR_EVENTS = "events.register", _("Register one's unit for events")
+    VIEW_SUBSIDIES = "subsidies.view", _("See subsidy programs and periods, and the claims one may act on")
     SUBMIT_CLAIMS = "subsidies.submit_claims", _("Submit subsidy claims (enterprises)")
     CONFIRM_STUDENTS = "subsidies.confirm_students", _("Confirm or deny students on claims (schools)")
     REVIEW_CLAIMS = "subsidies.review_claims", _("Review subsidy claims")
@@ -60,7 +61,7 @@ class Action(models.TextChoices):
 A = Action
 _STAFF = {
     A.VIEW_DASHBOARD, A.VIEW_GOVERNANCE, A.MANAGE_GOVERNANCE, A.VIEW_MEMBERS, A.MANAGE_MEMBERS, A.VIEW_EVENTS, A.MANAGE_EVENTS,
-    A.REVIEW_CLAIMS, A.RUN_CALCULATIONS, A.VIEW_DISBURSEMENTS, A.VIEW_REPORTS, A.GENERATE_REPORTS,
+    A.VIEW_SUBSIDIES, A.REVIEW_CLAIMS, A.RUN_CALCULATIONS, A.VIEW_DISBURSEMENTS, A.VIEW_REPORTS, A.GENERATE_REPORTS,
     A.VIEW_JOBS, A.RUN_EXPORTS, A.REVEAL_PERSONAL_DATA,
 }  # fmt: skip
 
@@ -77,6 +78,7 @@ MATRIX: dict[Role, frozenset[Action]] = {
             A.REQUEST_WITHDRAWAL,
             A.VIEW_EVENTS,
             A.REGISTER_FOR_EVENTS,
+            A.VIEW_SUBSIDIES,
             A.SUBMIT_CLAIMS,
             A.CONFIRM_STUDENTS,
             A.VIEW_JOBS,
@@ -88,6 +90,7 @@ MATRIX: dict[Role, frozenset[Action]] = {
             A.VIEW_GOVERNANCE,
             A.VIEW_MEMBERS,
             A.VIEW_EVENTS,
+            A.VIEW_SUBSIDIES,
             A.VIEW_DISBURSEMENTS,
             A.APPROVE_DISBURSEMENTS,
             A.VIEW_REPORTS,

@@ -21,6 +21,8 @@ tenant_pages = [
 tenant_api = [
     path("", include(alliance_api.tenant_urlpatterns)),
     path("", include("members.api.urls")),
+    path("", include("subsidies.api.urls")),
+    path("", include("events.api.urls")),
 ]
 
 api_v1 = [

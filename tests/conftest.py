@@ -27,6 +27,8 @@ def _test_scope():
 def _fast_hashing_and_clean_cache(settings):
     # Argon2 stays the configured hasher (asserted in test_security); tests hash with MD5 for speed.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if not settings.FIELD_ENCRYPTION_KEY:  # `make test` sets one; a bare `pytest` gets the same test key
+        settings.FIELD_ENCRYPTION_KEY = "dGVzdC1vbmx5LWZpZWxkLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
     cache.clear()
     yield
 
@@ -38,7 +40,9 @@ def _reference_data(request):
     marker = request.node.get_closest_marker("django_db")
     if marker is None and not {"db", "transactional_db"} & set(request.fixturenames):
         return
-    transactional = bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames
+    transactional = (
+        bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames
+    )
     request.getfixturevalue("transactional_db" if transactional else "db")
     from members.reference import ensure_reference_data
 

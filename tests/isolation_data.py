@@ -38,6 +38,7 @@ from members.models import (
     WithdrawalRequest,
 )
 
+from .domain_rows import event_rows, subsidy_rows
 from .factories import make_unit, make_user
 
 MARKER = "机密乙方标记"
@@ -63,9 +64,22 @@ def populate_alliance(alliance) -> dict:
     entry = record_event("test.marked", enterprise, detail={"marker": MARKER})
     governance = _governance(alliance, school)
     lifecycle = _lifecycle(alliance, enterprise, school, user)
+    subsidies = subsidy_rows(alliance, enterprise, school, user, marker=MARKER).values()
+    events = event_rows(alliance, enterprise, school, user, marker=MARKER).values()
     objects = {
         type(obj): obj
-        for obj in (enterprise, committee, membership, grant, job, entry, *governance, *lifecycle)
+        for obj in (
+            enterprise,
+            committee,
+            membership,
+            grant,
+            job,
+            entry,
+            *governance,
+            *lifecycle,
+            *subsidies,
+            *events,
+        )
     }
     objects[type(enterprise)] = enterprise
     objects["user"] = user
@@ -77,7 +91,11 @@ def _governance(alliance, chair_unit) -> list:
 
     term = CouncilTerm.objects.create(alliance=alliance, number=1, starts_on=datetime.date(2020, 1, 1))
     officer = CouncilOfficer.objects.create(
-        alliance=alliance, term=term, office=Office.CHAIR, person_name=f"{MARKER}理事长", member_unit=chair_unit
+        alliance=alliance,
+        term=term,
+        office=Office.CHAIR,
+        person_name=f"{MARKER}理事长",
+        member_unit=chair_unit,
     )
     meeting = Meeting.objects.create(
         alliance=alliance, body="council", term=term, title=f"{MARKER}理事会会议", held_on=datetime.date(2020, 1, 2),

@@ -173,3 +173,20 @@ def test_global_route_shows_nothing_of_other_alliance(route, world, client):
             response = getattr(client, method)(url)
             assert_no_leak(response, url, method)
     assert snapshot(b) == before, f"{route.name} changed alliance B's data"
+
+
+def test_calendar_feed_token_of_b_opens_nothing_under_a(world, client):
+    """The public feed route takes a key: B's real token under A's address answers 404 and shows nothing of B,
+    logged in as A's user or not (the walk above only tries a token that matches nothing)."""
+    from events.models import CalendarFeed
+
+    a, b, user_a, objects_b = world
+    token = objects_b[CalendarFeed].token
+    url = reverse("calendar-feed", kwargs={"alliance_slug": a.slug, "token": token})
+    for login in (False, True):
+        if login:
+            client.force_login(user_a)
+        response = client.get(url)
+        assert response.status_code == 404 and MARKER.encode() not in response.content
+    own = reverse("calendar-feed", kwargs={"alliance_slug": b.slug, "token": token})
+    assert client.get(own).status_code == 200  # the token works where it belongs, and nowhere else

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from alliances.access import Membership
 from alliances.models import Alliance
-from alliances.permissions import MATRIX, Action, Role
+from alliances.permissions import MATRIX, Action, Role, unit_kind_allows
 from members.models import MemberKind
 
 from .factories import make_alliance, make_member, make_unit
@@ -26,6 +26,7 @@ members.request_withdrawal           -     -     Y   -      -
 events.view                          Y     Y     Y   Y      -
 events.manage                        Y     Y     -   -      -
 events.register                      -     -     Y   -      -
+subsidies.view                       Y     Y     Y   Y      -
 subsidies.submit_claims              -     -     Y   -      -
 subsidies.confirm_students           -     -     Y   -      -
 subsidies.review_claims              Y     Y     -   -      -
@@ -102,9 +103,10 @@ VIEWS = [
 def test_every_tenant_view_declares_an_action():
     assert VIEWS, "no tenant views found"
     tenant_routes_with_views = {route.name for route, _, _ in VIEWS}
-    # Public pages (the online application) are open to anyone by design and marked as such.
+    # Public pages (the online application; the iCalendar feed, whose token is the key) are open to anyone by
+    # design and marked as such.
     public = {route.name for route in ROUTES if getattr(route.view, "public_alliance_view", False)}
-    assert public == {"member-apply", "member-apply-done", "member-application-info"}
+    assert public == {"member-apply", "member-apply-done", "member-application-info", "calendar-feed"}
     assert {route.name for route in ROUTES if route.is_tenant} - public == tenant_routes_with_views, (
         "a tenant view declares no action"
     )
@@ -124,19 +126,35 @@ def people(db):
 def test_views_follow_the_matrix(route, method, action, people, client):
     alliance, users = people
     rows = _rows_of(alliance, users)
+    kwargs = {"alliance_slug": alliance.slug}
+    kwargs.update({arg: rows[arg].pk for arg in route.arguments if arg in rows})
+    url = reverse(route.name, kwargs=kwargs)
+    # The walk's representative acts for an enterprise (make_member's default unit): actions reserved to
+    # another kind of unit (schools confirm students) are refused to it, and checked below with a school's.
+    allowed = {role: _allowed(role, action, MemberKind.ENTERPRISE) for role in users}
     # Refused roles first: an allowed POST may consume the row (a revoked grant is gone).
-    for role, user in sorted(users.items(), key=lambda item: action in MATRIX[item[0]]):
-        kwargs = {"alliance_slug": alliance.slug}
-        kwargs.update({arg: rows[arg].pk for arg in route.arguments if arg in rows})
-        url = reverse(route.name, kwargs=kwargs)
+    for role, user in sorted(users.items(), key=lambda item: allowed[item[0]]):
         client.force_login(user)
         response = getattr(client, method)(url)
-        if action in MATRIX[role]:
+        if allowed[role]:
             assert response.status_code != 403, f"{role} was refused {method.upper()} {url}"
         else:
             assert response.status_code == 403, (
                 f"{role} got {response.status_code} for {method.upper()} {url}"
             )
+    if action in MATRIX[Role.MEMBER_REPRESENTATIVE] and not allowed[Role.MEMBER_REPRESENTATIVE]:
+        school = rows["claimline_id"].school  # the school whose student is on the walk's claim
+        assert school.kind in MemberKind.school_kinds() and unit_kind_allows(school.kind, action)
+        client.force_login(make_member(alliance, Role.MEMBER_REPRESENTATIVE, unit=school))
+        response = getattr(client, method)(url)
+        assert response.status_code != 403, f"a school's representative was refused {method.upper()} {url}"
+
+
+def _allowed(role, action, representative_unit_kind) -> bool:
+    """The matrix, and for representatives the kind of unit they act for."""
+    if action not in MATRIX[role]:
+        return False
+    return role != Role.MEMBER_REPRESENTATIVE or unit_kind_allows(representative_unit_kind, action)
 
 
 def _rows_of(alliance, users):
@@ -160,6 +178,23 @@ def _rows_of(alliance, users):
         **_member_request_rows(alliance, unit),
         **_member_api_rows(alliance, unit),
         **_governance_rows(alliance),
+        **_domain_rows(alliance, unit, users),
+    }
+
+
+def _domain_rows(alliance, unit, users):
+    """Subsidies and events: rows owned by the representative's enterprise, schools confirmed by a school."""
+    from members.models import MemberKind
+
+    from .domain_rows import event_rows, subsidy_rows
+
+    representative = users[Role.MEMBER_REPRESENTATIVE]
+    grant = representative.grants.filter(alliance=alliance).exclude(member_unit=None).first()
+    enterprise = grant.member_unit if grant and grant.member_unit.kind == MemberKind.ENTERPRISE else unit
+    school = make_unit(alliance, MemberKind.TECHNICAL_SCHOOL)
+    return {
+        **subsidy_rows(alliance, enterprise, school, representative),
+        **event_rows(alliance, enterprise, school, representative),
     }
 
 
@@ -173,7 +208,13 @@ def _governance_rows(alliance):
         alliance=alliance, body="council", title="理事会", held_on=date(2024, 1, 5), present=3, seats=3
     )
     resolution = gs.record_resolution(
-        meeting=meeting, number="R1", subject="other", title="决议", votes_for=3, votes_against=0, votes_abstaining=0
+        meeting=meeting,
+        number="R1",
+        subject="other",
+        title="决议",
+        votes_for=3,
+        votes_against=0,
+        votes_abstaining=0,
     )
     return {
         "charter_id": gs.create_charter_draft(alliance, title="章程"),

@@ -180,6 +180,13 @@ def test_serving_refuses_to_start_without_secret_key_in_production(tmp_path):
         timeout=120,
     )
     assert deploy_check.returncode != 0 and "chanjiao.E001" in deploy_check.stderr
+    env_with_keys = {**env, "SECRET_KEY": "x" * 60}
+    env_with_keys.pop("FIELD_ENCRYPTION_KEY", None)
+    without_field_key = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT, env=env_with_keys, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert without_field_key.returncode != 0 and "chanjiao.E002" in without_field_key.stderr
     # Management commands that do not serve still run (migrations, translations).
     makemigrations = subprocess.run(
         [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],

@@ -3,15 +3,22 @@ working logins; idempotent and deterministic."""
 
 from __future__ import annotations
 
+import datetime
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
+from decimal import Decimal
 from fractions import Fraction
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db.models import Count
 from django.test import RequestFactory
+from django.utils import timezone
 
 from alliances.demo import DEMO_LOGINS, DEMO_PASSWORD, build_alliance, seed_demo
 from alliances.demo.data import DEMO_USERS, SPECS_BY_SLUG, alliance_specs
@@ -24,11 +31,25 @@ from alliances.governance import (
     GoverningBody,
     Meeting,
     Office,
+    Resolution,
 )
 from alliances.governance_services import current_charter, quorum_met, seats_of
 from alliances.models import Alliance, AuditEntry, Grant, User, mobile_validator
 from alliances.permissions import PlatformRole, Role
 from alliances.tenancy import scope, unscoped
+from events.activity import dormant_members
+from events.demo import DEMO_NOW, demo_plan
+from events.models import (
+    AgendaItem,
+    CooperationKind,
+    CooperationRecord,
+    CooperationStatus,
+    Event,
+    EventKind,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+)
 from members.identifiers import validate_credit_code
 from members.models import (
     COUNCIL_ROLES,
@@ -47,6 +68,21 @@ from members.models import (
     SpecialtyLevel,
 )
 from members.reference import ensure_reference_data
+from subsidies.demo import DEMO_TODAY, STORIES, all_students
+from subsidies.models import (
+    CalculationRun,
+    Claim,
+    ClaimLine,
+    ClaimStatus,
+    ClaimTransition,
+    Disbursement,
+    DisbursementShare,
+    LineReview,
+    Period,
+    RunLine,
+    RunStatus,
+    SchoolDecision,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -89,11 +125,54 @@ def _state() -> dict:
                 CouncilOfficer.objects.values_list("term__alliance__slug", "office", "person_name")
             ),
             "meetings": sorted(Meeting.objects.values_list("alliance__slug", "title", "seats", "present")),
+            "events": sorted(Event.objects.values_list("alliance__slug", "title", "status", "starts_at")),
+            "registrations": sorted(
+                Registration.objects.values_list("event__title", "member_unit__name", "person_name", "status")
+            ),
+            "cooperation records": sorted(
+                CooperationRecord.objects.values_list(
+                    "alliance__slug", "title", "kind", "status", "event__title"
+                )
+            ),
+            "agenda items": AgendaItem.objects.count(),
+            "claims": sorted(
+                Claim.objects.values_list(
+                    "alliance__slug",
+                    "enterprise__name",
+                    "program__code",
+                    "period__name",
+                    "number",
+                    "status",
+                    "revision",
+                )
+            ),  # fmt: skip
+            "claim lines": sorted(
+                ClaimLine.objects.values_list("claim__number", "position", "review", "revision")
+            ),
+            "runs": sorted(
+                CalculationRun.objects.values_list("alliance__slug", "period__name", "status", "total")
+            ),
+            "subsidy audit entries": AuditEntry.objects.filter(action__startswith="subsidies.").count(),
         }
 
 
 def _in(slug: str):
     return scope(Alliance.objects.get(slug=slug).pk)
+
+
+def _events_expected() -> dict:
+    """What events.demo writes into an empty database, from its plans."""
+    plans = [demo_plan(spec.slug) for spec in SPECS]
+    events = [event for plan in plans for event in plan.events]
+    return {
+        "events": len(events),
+        "event organisers": sum(len(event.organisers) for event in events),
+        "agenda items": sum(len(event.agenda) for event in events),
+        "registrations": sum(len(event.registrations) for event in events),
+        "meetings": sum(bool(event.body) for event in events),
+        "resolutions": sum(len(event.resolutions) for event in events),
+        "cooperation records": sum(len(plan.records) for plan in plans),
+    }
 
 
 # --- Idempotency -------------------------------------------------------------------------------
@@ -121,11 +200,24 @@ def test_the_first_run_reports_what_it_created(seeded):
         "specialties offered": sum(len(u.specialties) for spec in SPECS for u in spec.units),
         "council terms": 4,
         "council officers": sum(len(spec.governance.officers) for spec in SPECS),
-        "meetings": 4,
+        "meetings": 4 + _events_expected()["meetings"],
         "charters": 4,
         "charter articles": sum(len(spec.governance.articles) for spec in SPECS),
         # Every demo unit applied; the admitted ones were admitted too (two lines on each timeline).
-        "membership events": sum(1 + bool(u.row_fields().get("admitted_on")) for spec in SPECS for u in spec.units),
+        "membership events": sum(
+            1 + bool(u.row_fields().get("admitted_on")) for spec in SPECS for u in spec.units
+        ),
+        # events.demo: two years of events with registrations, the council meetings' records, cooperation records.
+        **{key: n for key, n in _events_expected().items() if key != "meetings"},
+        # subsidies.demo: the four programs of the 淄博 measures and five semesters (2024–2025 to 2026–2027第一学期),
+        # per alliance; 淄博's and 宜昌's claims, their lines and calculation runs.
+        "subsidy programs": 4 * len(SPECS),
+        "subsidy periods": 5 * len(SPECS),
+        "subsidy claims": sum(len(story.claims) for story in STORIES.values()),
+        "subsidy claim lines": sum(
+            g.count for story in STORIES.values() for c in story.claims for g in c.groups
+        ),
+        "calculation runs": sum(len(story.runs) for story in STORIES.values()),
     }
     entry = AuditEntry.objects.get(action="demo.seeded")
     assert entry.alliance_id is None
@@ -427,7 +519,7 @@ def test_each_alliance_adopted_its_charter_at_the_founding_council_meeting(seede
     for alliance in Alliance.objects.all():
         with scope(alliance.pk):
             term = CouncilTerm.objects.get()
-            meeting = Meeting.objects.get()
+            meeting = Meeting.objects.get(held_on=alliance.founded_on)  # the founding meeting
             charter = Charter.objects.get()
             officers = list(CouncilOfficer.objects.select_related("member_unit"))
             seat_units = MemberUnit.objects.filter(council_role__in=COUNCIL_ROLES).count()
@@ -539,3 +631,444 @@ def test_the_profiles_are_the_same_every_time():
     assert college.contacts[0].is_primary and college.contacts[0].mobile == "13591900000"
     codes = {code for spec in SPECS for unit in spec.units for code in unit.specialties}
     assert codes <= set(Specialty.objects.values_list("code", flat=True))
+
+
+# --- Subsidies: claims, reviews, runs (subsidies/demo.py) ---------------------------------------
+
+
+def _claims(slug: str) -> list[Claim]:
+    with _in(slug):
+        return list(Claim.objects.select_related("enterprise", "program", "period").order_by("pk"))
+
+
+def test_claims_reach_every_stage_of_the_workflow(seeded):
+    by_status = {
+        slug: Counter(c.status for c in _claims(slug)) for slug in ("zibo", "yichang", "nantong", "linqu")
+    }
+    assert by_status == {
+        "zibo": {ClaimStatus.APPROVED: 15, ClaimStatus.UNDER_REVIEW: 1, ClaimStatus.SCHOOL_CONFIRMATION: 1,
+                 ClaimStatus.DRAFT: 1},
+        "yichang": {ClaimStatus.APPROVED: 3},
+        "nantong": {},
+        "linqu": {},
+    }  # fmt: skip
+    zibo = _claims("zibo")
+    periods = Counter((c.program.code, c.period.name) for c in zibo)
+    assert periods == {
+        ("internship-post", "2024–2025学年第二学期"): 4,
+        ("internship-post", "2025–2026学年第一学期"): 6,
+        ("internship-post", "2025–2026学年第二学期"): 4,
+        ("order-class", "2025–2026学年第二学期"): 1,
+        ("internship-post", "2026–2027学年第一学期"): 3,
+    }
+    with _in("zibo"):
+        lines = list(ClaimLine.objects.select_related("claim"))
+        denied = [line for line in lines if line.school_decision == SchoolDecision.DENIED]
+        rejected = [line for line in lines if line.review == LineReview.REJECTED]
+        returned = ClaimTransition.objects.filter(to_status=ClaimStatus.RETURNED).get()
+    assert len(denied) == 4 and all(line.school_note for line in denied)
+    assert len(rejected) == 7 and all(line.review_reason for line in rejected)
+    # The reviewer rejects the students their school denied.
+    assert {line.pk for line in denied} <= {line.pk for line in rejected}
+    assert returned.reason and returned.actor.username == "zb-staff"
+    for claim in zibo:
+        if claim.status == ClaimStatus.APPROVED:
+            assert claim.first_submitted_at.date() <= claim.period.claim_deadline
+            assert claim.program_version_id and claim.decided_at > claim.submitted_at
+            assert claim.bank_account_encrypted and claim.bank_account_masked and claim.bank_name
+
+
+def test_approved_claims_went_through_the_workflow_with_actors_and_audit_entries(seeded):
+    path = [
+        ClaimStatus.SUBMITTED,
+        ClaimStatus.SCHOOL_CONFIRMATION,
+        ClaimStatus.UNDER_REVIEW,
+        ClaimStatus.APPROVED,
+    ]
+    machinery = [c for c in _claims("zibo") if c.enterprise.name == "淄博齐鲁机械有限公司"]
+    with _in("zibo"):
+        for claim in _claims("zibo"):
+            steps = list(ClaimTransition.objects.filter(claim=claim).order_by("at", "pk"))
+            if claim.status != ClaimStatus.APPROVED:
+                continue
+            if any(step.to_status == ClaimStatus.RETURNED for step in steps):
+                assert [s.to_status for s in steps] == [
+                    *path[:3], ClaimStatus.RETURNED, ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW,
+                    ClaimStatus.APPROVED,
+                ]  # fmt: skip
+            else:
+                assert [s.to_status for s in steps] == path
+            assert all(a.at <= b.at for a, b in zip(steps, steps[1:], strict=False))
+            assert steps[-1].actor.username == "zb-staff"
+        first = machinery[0]
+        submitted = ClaimTransition.objects.get(claim=first, to_status=ClaimStatus.SUBMITTED)
+        entry = AuditEntry.objects.get(action="subsidies.claim.submitted", object_id=str(first.pk))
+        school = AuditEntry.objects.filter(
+            action="subsidies.claim.school_decided", object_id=str(first.pk), actor__username="zb-school"
+        )
+    assert submitted.actor.username == "zb-enterprise" and first.created_by.username == "zb-enterprise"
+    # The story's time, not the seeding's: the audit entry and the history agree.
+    assert entry.at == submitted.at == first.first_submitted_at
+    assert timezone.localtime(entry.at).replace(tzinfo=None) == datetime.datetime(2025, 7, 14, 15, 40)
+    assert entry.actor.username == "zb-enterprise" and school.count() == 1
+
+
+@pytest.mark.parametrize(
+    "period, reference, paid_on, lines, enterprises",
+    [
+        ("2024–2025学年第二学期", "淄财国库支付〔2025〕1015-0086号", datetime.date(2025, 10, 15), 78, 4),
+        ("2025–2026学年第一学期", "淄财国库支付〔2026〕0408-0137号", datetime.date(2026, 4, 8), 85, 6),
+    ],
+)
+def test_the_paid_runs_add_up_and_name_payment_and_approvals(
+    seeded, period, reference, paid_on, lines, enterprises
+):
+    with _in("zibo"):
+        run = CalculationRun.objects.select_related("job", "approved_by", "finalised_by").get(
+            period__name=period
+        )
+        run_lines = list(RunLine.objects.filter(run=run))
+        disbursements = list(Disbursement.objects.filter(run=run))
+        shares = list(DisbursementShare.objects.filter(run=run))
+        approved = ClaimLine.objects.filter(
+            claim__program=run.program, claim__period=run.period, claim__status=ClaimStatus.APPROVED,
+            review=LineReview.APPROVED,
+        ).count()  # fmt: skip
+    assert run.status == RunStatus.PAID and run.program.code == "internship-post"
+    assert (run.payment_reference, run.paid_on) == (reference, paid_on)
+    assert (run.finalised_by.username, run.approved_by.username) == ("zb-admin", "bureau")
+    assert run.calculated_at < run.finalised_at < run.approved_at
+    assert run.approved_at.date() <= run.paid_on < DEMO_TODAY
+    assert run.job.status == "succeeded" and run.job.requested_by.username == "zb-staff"
+    assert run.lines_considered == len(run_lines) == approved == lines
+    assert run.enterprises == len(disbursements) == enterprises
+    assert run.total == sum(line.amount for line in run_lines) == Decimal("300") * approved
+    assert run.total == sum(d.amount for d in disbursements) == sum(s.amount for s in shares)
+    for disbursement in disbursements:
+        parts = [s for s in shares if s.disbursement_id == disbursement.pk]
+        assert [s.percent for s in parts] == [Decimal("50"), Decimal("50")]
+        assert sum(s.amount for s in parts) == disbursement.amount
+    assert all(line.explanation and line.rule == "post_semester" for line in run_lines)
+
+
+def test_the_other_runs_are_finalised_and_wait_for_the_bureau(seeded):
+    with _in("zibo"):
+        second = CalculationRun.objects.get(period__name="2025–2026学年第二学期")
+        second_total = sum(RunLine.objects.filter(run=second).values_list("amount", flat=True))
+    with _in("yichang"):
+        yichang = CalculationRun.objects.get()
+    assert second.status == yichang.status == RunStatus.FINALISED
+    assert (
+        second.total == second_total == Decimal("300") * second.lines_considered
+        and second.lines_considered == 79
+    )
+    assert not (second.approved_at or second.paid_on or yichang.approved_at)
+    assert yichang.finalised_by.username == "yc-admin" and yichang.total == Decimal("4500.00")
+
+
+def test_the_open_period_has_a_draft_a_claim_waiting_for_a_school_and_one_under_review(seeded):
+    with _in("zibo"):
+        period = Period.objects.get(name="2026–2027学年第一学期")
+        claims = {c.status: c for c in Claim.objects.filter(period=period).select_related("enterprise")}
+        draft_lines = list(ClaimLine.objects.filter(claim=claims[ClaimStatus.DRAFT]))
+        waiting = list(
+            ClaimLine.objects.filter(claim=claims[ClaimStatus.SCHOOL_CONFIRMATION]).select_related("school")
+        )
+        reviewing = list(ClaimLine.objects.filter(claim=claims[ClaimStatus.UNDER_REVIEW]))
+    assert (period.starts_on, period.ends_on, period.claim_deadline) == (
+        datetime.date(2026, 9, 1), datetime.date(2027, 1, 31), datetime.date(2027, 2, 28),
+    )  # fmt: skip
+    assert period.claim_deadline > DEMO_TODAY
+    assert set(claims) == {ClaimStatus.DRAFT, ClaimStatus.SCHOOL_CONFIRMATION, ClaimStatus.UNDER_REVIEW}
+    draft = claims[ClaimStatus.DRAFT]
+    assert draft.enterprise.name == "淄博齐鲁机械有限公司" and draft.created_by.username == "zb-enterprise"
+    with_errors = [line for line in draft_lines if line.has_errors]
+    assert len(draft_lines) >= 52  # 2,600 employees × 2 %: the claim itself has no finding
+    assert [[p["code"] for p in line.problems] for line in with_errors] == [["insurance_missing"]]
+    assert all(not line.problems for line in draft_lines if not line.has_errors)
+    pending = {line.school.name for line in waiting if line.school_decision == SchoolDecision.PENDING}
+    assert pending == {"淄博市技师学院"}
+    assert any(line.school_decision == SchoolDecision.CONFIRMED for line in waiting)
+    assert Counter(line.review for line in reviewing) == {LineReview.APPROVED: 5, LineReview.PENDING: 2}
+    assert any(p["code"] == "pay_missing" for line in reviewing for p in line.problems)
+
+
+def test_students_have_valid_resident_ids_and_plausible_names(seeded):
+    from stdnum.cn import ric
+
+    from alliances.personal_data import decrypt, keyed_hash, mask_resident_id
+
+    divisions = set(Division.objects.values_list("code", flat=True))
+    for slug in ("zibo", "yichang"):
+        expected = all_students(slug)
+        with _in(slug):
+            lines = list(ClaimLine.objects.select_related("claim__program", "claim__period"))
+        numbers = {}
+        for line in lines:
+            number = decrypt(line.resident_id_encrypted)
+            assert ric.validate(number) == number and number[:6] in divisions
+            assert ric.get_birth_date(number) == line.birth_date
+            assert (line.resident_id_hash, line.resident_id_masked) == (
+                keyed_hash(number),
+                mask_resident_id(number),
+            )
+            assert expected[number] == line.student_name and re.fullmatch(
+                r"[\u4e00-\u9fff]{2,3}", line.student_name
+            )
+            if line.starts_on:
+                assert 16 <= (line.starts_on - line.birth_date).days // 365 <= 21
+            numbers.setdefault((line.claim.program.code, line.claim.period.name), []).append(line)
+        assert set(expected) == {decrypt(line.resident_id_encrypted) for line in lines}
+        # Once per program and period, but for the one student two enterprises claimed (the later line rejected).
+        for key, group in numbers.items():
+            repeated = Counter(line.resident_id_hash for line in group)
+            twice = [line for line in group if repeated[line.resident_id_hash] > 1]
+            if slug == "zibo" and key == ("internship-post", "2025–2026学年第一学期"):
+                assert len(twice) == 2 and sorted(line.review for line in twice) == ["approved", "rejected"]
+            else:
+                assert not twice, key
+    # Fixed seeds: the same students every time.
+    assert all_students("zibo") == all_students("zibo") and len(all_students("zibo")) > 150
+
+
+def test_a_missing_demo_claim_is_made_again_and_nothing_else(seeded):
+    with _in("zibo"):
+        Claim.objects.get(status=ClaimStatus.DRAFT).delete()
+    again = seed_demo()["created"]
+    assert again == {"subsidy claims": 1, "subsidy claim lines": 54}
+    with _in("zibo"):
+        assert Claim.objects.get(status=ClaimStatus.DRAFT).enterprise.name == "淄博齐鲁机械有限公司"
+
+
+# --- Events and cooperation (events/demo.py) --------------------------------------------------------
+
+
+def _events(slug: str) -> list[Event]:
+    with _in(slug):
+        return list(Event.objects.select_related("host_unit", "meeting").order_by("starts_at", "pk"))
+
+
+def test_each_alliance_has_two_years_of_events_and_a_few_to_come(seeded):
+    for spec in SPECS:
+        events = _events(spec.slug)
+        for year in (2025, 2026):
+            held = [e for e in events if e.starts_at.year == year and e.status == EventStatus.FINISHED]
+            assert {e.kind for e in held} >= {
+                EventKind.ANNUAL_MEETING, EventKind.COUNCIL_MEETING, EventKind.STANDING_COUNCIL_MEETING,
+                EventKind.SEMINAR, EventKind.COMPETITION, EventKind.JOB_FAIR, EventKind.TRAINING, EventKind.VISIT,
+                EventKind.CEREMONY,
+            }, (spec.slug, year)  # fmt: skip
+            assert all(e.ends_at < DEMO_NOW and e.published_at < e.starts_at for e in held)
+        upcoming = [e for e in events if e.status == EventStatus.PUBLISHED]
+        assert len(upcoming) >= 3 and all(e.starts_at > DEMO_NOW for e in upcoming), spec.slug
+        assert upcoming[0].starts_at.date() < datetime.date(2027, 1, 1)
+        assert all(
+            e.reminder_sent_at for e in events if e.published_at
+        )  # the hourly reminder never mails demo rows
+        drafts = [e for e in events if e.status == EventStatus.DRAFT]
+        cancelled = [e for e in events if e.status == EventStatus.CANCELLED]
+        assert len(drafts) == 1 and drafts[0].starts_at > DEMO_NOW and not drafts[0].published_at
+        assert len(cancelled) == 1 and cancelled[0].cancellation_reason
+        assert all(e.host_unit and e.venue and e.description for e in events)
+        assert len({e.title for e in events}) == len(events)
+
+
+def test_yichang_holds_ten_seminars_a_year_with_its_enterprises(seeded):
+    events = _events("yichang")
+    with _in("yichang"):
+        enterprises = dict(
+            Registration.objects.filter(event__kind=EventKind.SEMINAR, member_unit__kind=MemberKind.ENTERPRISE)
+            .values_list("event__starts_at__year")
+            .annotate(n=Count("member_unit", distinct=True))
+            .order_by()
+        )  # fmt: skip
+    for year in (2025, 2026):
+        seminars = [e for e in events if e.kind == EventKind.SEMINAR and e.starts_at.year == year]
+        assert len(seminars) == 10 and all(title.endswith("产学合作委员会校企合作座谈会") for title in
+                                           [e.title for e in seminars])  # fmt: skip
+        assert enterprises[year] >= 15
+
+
+def test_registrations_and_attendance_look_like_a_real_year(seeded):
+    with _in("zibo"):
+        registrations = list(Registration.objects.select_related("event", "member_unit"))
+    by_event = {}
+    for registration in registrations:
+        by_event.setdefault(registration.event, []).append(registration)
+    R = RegistrationStatus
+    for event, rows in by_event.items():
+        statuses = Counter(r.status for r in rows)
+        if event.status == EventStatus.FINISHED:
+            assert set(statuses) <= {R.CHECKED_IN, R.NO_SHOW, R.CANCELLED} and statuses[R.CHECKED_IN], (
+                event.title
+            )
+            assert all(
+                r.checked_in_at and r.checked_in_at < event.ends_at for r in rows if r.status == R.CHECKED_IN
+            )
+        else:
+            assert set(statuses) <= {R.REGISTERED, R.CONFIRMED, R.WAITLISTED}, event.title
+        places = sum(r.status not in (R.WAITLISTED, R.CANCELLED) for r in rows)
+        assert event.capacity is None or places <= event.capacity, event.title
+        per_unit = Counter(r.member_unit_id for r in rows if r.status not in (R.WAITLISTED, R.CANCELLED))
+        assert event.quota_per_unit is None or max(per_unit.values()) <= event.quota_per_unit, event.title
+        assert all(r.created_at < min(event.starts_at, DEMO_NOW) and r.created_at.year >= 2025 for r in rows)
+        assert all(r.created_at < r.cancelled_at < event.starts_at for r in rows if r.status == R.CANCELLED)
+        assert event.published_at is None or event.published_at < min(event.starts_at, DEMO_NOW)
+        assert len({(r.member_unit_id, r.person_name) for r in rows}) == len(rows)
+        for r in rows:
+            mobile_validator(r.mobile)
+    fair = next(e for e in by_event if e.title == "2027届毕业生冬季专场招聘会")
+    waiting = sorted((r for r in by_event[fair] if r.status == R.WAITLISTED), key=lambda r: r.waitlisted_at)
+    assert waiting and all(r.waitlisted_at for r in waiting)
+    assert sum(r.status != R.WAITLISTED for r in by_event[fair]) == fair.capacity  # full: the list waits
+    # The demo logins' units: the enterprise holds a place at the fair, the school registered contestants.
+    enterprise = Grant.objects.get(user__username="zb-enterprise").member_unit
+    school = Grant.objects.get(user__username="zb-school").member_unit
+    upcoming = [r for r in registrations if r.event.status == EventStatus.PUBLISHED]
+    assert any(r.member_unit == enterprise and r.event == fair and r.status != R.WAITLISTED for r in upcoming)
+    assert any(r.member_unit == school and r.event.kind == EventKind.COMPETITION for r in upcoming)
+
+
+def test_council_meetings_carry_their_governance_record_and_resolutions(seeded):
+    for spec in SPECS:
+        with _in(spec.slug):
+            held = list(
+                Event.objects.filter(
+                    kind__in=[EventKind.COUNCIL_MEETING, EventKind.STANDING_COUNCIL_MEETING],
+                    status=EventStatus.FINISHED,
+                ).select_related("meeting")
+            )
+            resolutions = Counter(Resolution.objects.values_list("meeting_id", flat=True))
+            checked_in = dict(
+                Registration.objects.filter(event__in=held, status=RegistrationStatus.CHECKED_IN)
+                .values_list("event_id")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+            charter = current_charter(Alliance.objects.get(slug=spec.slug))
+        assert len(held) == 4, spec.slug
+        for event in held:
+            meeting = event.meeting
+            body = (
+                GoverningBody.COUNCIL
+                if event.kind == EventKind.COUNCIL_MEETING
+                else GoverningBody.STANDING_COUNCIL
+            )
+            assert (meeting.body, meeting.held_on, meeting.title) == (
+                body,
+                event.starts_at.date(),
+                event.title,
+            )
+            assert meeting.present == checked_in[event.pk] and quorum_met(
+                charter, present=meeting.present, seats=meeting.seats
+            )
+            assert resolutions[meeting.pk] >= 1 and event.minutes
+
+
+def test_cooperation_records_of_every_kind_some_signed_at_events(seeded):
+    for spec in SPECS:
+        with _in(spec.slug):
+            records = list(
+                CooperationRecord.objects.select_related("school", "enterprise", "event", "specialty")
+            )
+        assert {r.kind for r in records} == set(CooperationKind.values), spec.slug
+        assert {r.status for r in records} == set(CooperationStatus.values), spec.slug
+        assert all(r.school.is_school and r.enterprise.is_enterprise for r in records)
+        signed_at = [r for r in records if r.event]
+        assert {r.event.kind for r in signed_at} == {EventKind.CEREMONY, EventKind.SEMINAR}
+        assert all(r.signed_on == r.event.starts_at.date() for r in signed_at)
+        with _in(spec.slug):
+            present = set(
+                Registration.objects.filter(status=RegistrationStatus.CHECKED_IN).values_list(
+                    "event_id", "member_unit_id"
+                )
+            )
+        assert all({(r.event_id, r.school_id), (r.event_id, r.enterprise_id)} <= present for r in signed_at)
+        classes = [r for r in records if r.kind in CooperationKind.class_kinds()]
+        for record in classes:
+            assert record.class_name and record.specialty and record.students and record.graduation_year
+            graduated = record.graduation_year <= 2026
+            assert (record.graduates_employed is not None) == graduated, record.title
+            assert record.graduates_employed is None or record.graduates_employed <= record.students
+        others = [
+            r
+            for r in records
+            if r.kind
+            not in CooperationKind.class_kinds()
+            | {CooperationKind.AGREEMENT, CooperationKind.LETTER_OF_INTENT}
+        ]
+        assert all(r.participants for r in others)  # fmt: skip
+    # The demo logins' school and enterprise signed an order class at the 2026 ceremony: both "My unit" pages show it.
+    with _in("zibo"):
+        pair = CooperationRecord.objects.get(
+            kind=CooperationKind.ORDER_CLASS,
+            school__name="淄博市技师学院",
+            enterprise__name="淄博齐鲁机械有限公司",
+        )
+    assert pair.event.title == "2026年校企合作签约暨订单班授牌仪式" and pair.graduation_year == 2029
+
+
+def test_some_members_are_dormant(seeded):
+    today = DEMO_NOW.date()
+    for spec in SPECS:
+        plan = demo_plan(spec.slug)
+        with _in(spec.slug):
+            dormant = {u.name: u.last_activity_on for u in dormant_members(today=today)}
+            claimed = set(Claim.objects.values_list("enterprise__name", flat=True))
+        assert dormant, spec.slug
+        for name in set(plan.dormant) - claimed:
+            assert name in dormant and dormant[name] is None, name
+        for name in set(plan.faded) - claimed:
+            assert name in dormant and dormant[name] < datetime.date(2025, 10, 1), name
+
+
+def test_the_events_plan_is_the_same_every_time():
+    first, second = demo_plan.__wrapped__("zibo"), demo_plan.__wrapped__("zibo")
+    assert [
+        (e.title, e.starts_at, [(r.unit, r.person, r.status) for r in e.registrations]) for e in first.events
+    ] == [
+        (e.title, e.starts_at, [(r.unit, r.person, r.status) for r in e.registrations]) for e in second.events
+    ]
+    assert [(r.title, r.school, r.enterprise) for r in first.records] == [
+        (r.title, r.school, r.enterprise) for r in second.records
+    ]
+    assert demo_plan("no-such-alliance") is None
+
+
+PLAN_DIGEST = """
+import hashlib, django
+django.setup()
+from events.demo import demo_plan
+plan = demo_plan("zibo")
+rows = [(e.title, e.starts_at, [(r.unit, r.person, r.status, r.created_at) for r in e.registrations]) for e in plan.events]
+rows += [(r.title, r.school, r.enterprise, r.students) for r in plan.records] + [plan.dormant, plan.faded]
+print(hashlib.sha256(repr(rows).encode()).hexdigest())
+"""
+
+
+def test_the_events_plan_does_not_depend_on_the_process(settings):
+    # String hashing differs between processes (PYTHONHASHSEED): the plan must not depend on set order.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", PLAN_DIGEST], env={**env, "PYTHONHASHSEED": seed}, cwd=settings.BASE_DIR,
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }  # fmt: skip
+    assert len(digests) == 1 and len(next(iter(digests))) == 64
+
+
+def test_missing_event_rows_are_made_again_and_nothing_else(seeded):
+    with _in("linqu"):
+        registration = (
+            Registration.objects.filter(status=RegistrationStatus.CHECKED_IN).order_by("pk").first()
+        )
+        registration.delete()
+        CooperationRecord.objects.filter(kind=CooperationKind.TEACHER_PLACEMENT).order_by(
+            "pk"
+        ).first().delete()
+    assert seed_demo()["created"] == {"registrations": 1, "cooperation records": 1}
+    with _in("linqu"):
+        again = Registration.objects.get(event=registration.event, person_name=registration.person_name)
+    assert again.status == RegistrationStatus.CHECKED_IN and again.created_at == registration.created_at

@@ -21,8 +21,10 @@ from dataclasses import asdict
 from django.db import transaction
 from django.db.models import Count, Q
 
+from events.demo import seed_events
 from members.models import Committee, CommitteeMembership, Contact, MemberSpecialty, MemberUnit
 from members.reference import ensure_reference_data
+from subsidies.demo import seed_subsidies, seed_subsidy_claims
 
 from ..audit import record_event
 from ..governance import (
@@ -57,9 +59,13 @@ def seed_demo(stdout=None) -> dict:
         for alliance in alliances:
             _ensure_grants(alliance, DEMO_USERS, users, created)
         _ensure_authenticators(users, created)
-        created = +created  # drop the zero counts
-        if created:
-            _record_seeding(created)
+    # Subsidy claims and runs need the logins that act in them. Each claim and run is its own transaction, so
+    # that its on-commit work (e-mail to schools, the calculation job) happens in the demo's story time.
+    for alliance in alliances:
+        created.update(seed_subsidy_claims(alliance))
+    created = +created  # drop the zero counts
+    if created:
+        _record_seeding(created)
     summary = {
         "created": dict(created),
         "alliances": [_summarise(alliance) for alliance in alliances],
@@ -89,6 +95,8 @@ def build_alliance(spec: AllianceSpec, created: Counter | None = None) -> Allian
             _ensure_committee_members(alliance, spec, units, committees, created)
             _ensure_governance(alliance, spec, units, created)
             _ensure_history(alliance, units, created)
+            created.update(seed_subsidies(alliance))
+            created.update(seed_events(alliance))
     return alliance
 
 

@@ -1,0 +1,38 @@
+"""How this app's audit actions read in the audit log (merged into alliances.models.AUDIT_ACTION_LABELS)."""
+
+from django.utils.translation import gettext_lazy as _
+
+LABELS = {
+    "subsidies.claim.submitted": _("Claim submitted"),
+    "subsidies.claim.created": _("Claim opened"),
+    "subsidies.claim.payment_updated": _("Payment account of a claim changed"),
+    "subsidies.claim.lines_imported": _("Claim lines imported"),
+    "subsidies.claim.import_refused": _("Import of claim lines refused"),
+    "subsidies.claim.document_attached": _("Document attached to a claim"),
+    "subsidies.claim.document_removed": _("Document removed from a claim"),
+    "subsidies.claim.submit_refused": _("Claim submission refused by the checks"),
+    "subsidies.line.added": _("Claim line added"),
+    "subsidies.line.updated": _("Claim line changed"),
+    "subsidies.line.removed": _("Claim line removed"),
+    "subsidies.line.revealed": _("Resident ID number of a claim line revealed"),
+    "subsidies.claim.school_confirmation": _("Claim sent to schools for confirmation"),
+    "subsidies.claim.under_review": _("Claim under review"),
+    "subsidies.claim.returned": _("Claim returned for correction"),
+    "subsidies.claim.approved": _("Claim approved"),
+    "subsidies.claim.rejected": _("Claim rejected"),
+    "subsidies.claim.school_decided": _("School confirmed or denied students on a claim"),
+    "subsidies.claim.schools_notified": _("Schools asked by e-mail to confirm students"),
+    "subsidies.claim.lines_reviewed": _("Claim lines reviewed"),
+    "subsidies.run.finalised": _("Calculation run finalised"),
+    "subsidies.run.bureau_approved": _("Calculation run approved by the bureau"),
+    "subsidies.run.paid": _("Calculation run paid"),
+    "subsidies.program.created": _("Subsidy program created"),
+    "subsidies.program.updated": _("Subsidy program changed"),
+    "subsidies.program_version.created": _("New version of a subsidy program"),
+    "subsidies.program_version.updated": _("Unused program version corrected"),
+    "subsidies.period.created": _("Subsidy period created"),
+    "subsidies.period.updated": _("Subsidy period changed"),
+    "subsidies.period.deleted": _("Subsidy period deleted"),
+    "subsidies.run.calculated": _("Subsidy amounts calculated"),
+    "subsidies.run.payment_recorded": _("Payment of a calculation run recorded"),
+}

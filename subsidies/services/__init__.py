@@ -1,0 +1,1 @@
+"""Verb-named functions that change state; one module per area."""
