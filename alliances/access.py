@@ -42,6 +42,46 @@ def alliances_of(user) -> list[Alliance]:
     return list(Alliance.objects.filter(pk__in=ids, status=AllianceStatus.ACTIVE).order_by("name"))
 
 
+def bureau_alliances_of(user) -> list[Alliance]:
+    """The active alliances where the user holds the bureau official role (the bureau portal's scope)."""
+    if not user.is_authenticated:
+        return []
+    with unscoped("list the user's own bureau grants"):
+        ids = set(
+            Grant.objects.filter(user=user, role=Role.BUREAU_OFFICIAL).values_list("alliance_id", flat=True)
+        )
+    if not ids:
+        return []
+    return list(Alliance.objects.filter(pk__in=ids, status=AllianceStatus.ACTIVE).order_by("name"))
+
+
+def has_bureau_grant(user) -> bool:
+    """Whether the user oversees at least one active alliance as a bureau official (one query)."""
+    if not user.is_authenticated:
+        return False
+    with unscoped("check the user's own bureau grants"):
+        return Grant.objects.filter(
+            user=user, role=Role.BUREAU_OFFICIAL, alliance__status=AllianceStatus.ACTIVE
+        ).exists()
+
+
+def is_bureau_only(user) -> bool:
+    """Whether every grant the user holds is a bureau official's (the bureau portal is then their home page)."""
+    if not user.is_authenticated:
+        return False
+    with unscoped("read the user's own grants"):
+        roles = set(Grant.objects.filter(user=user).values_list("role", flat=True))
+    return roles == {Role.BUREAU_OFFICIAL}
+
+
+def access_bureau_alliances(user) -> list[Alliance]:
+    """The alliances a bureau official oversees; 404 for anyone without a bureau grant (like any page out of reach)."""
+    alliances = bureau_alliances_of(user)
+    if not alliances:
+        raise Http404
+    return alliances
+
+
 def access_alliance_by_slug(user, slug: str) -> Membership:
     """The alliance and the user's roles there; 404 when it does not exist or the user holds no grant."""
     alliance = Alliance.objects.filter(slug=slug, status=AllianceStatus.ACTIVE).first()

@@ -1,6 +1,9 @@
+from functools import partial
+
+
 def navigation(request):
     """Template context for the layout: the active alliance, the user's roles there, the switcher."""
-    from .access import alliances_of
+    from .access import alliances_of, has_bureau_grant
     from .permissions import Action
 
     membership = getattr(request, "membership", None)
@@ -15,4 +18,6 @@ def navigation(request):
         if membership
         else set(),
         "my_alliances": alliances_of(user) if user is not None and user.is_authenticated else [],
+        # A callable: templates call it only where they ask (the navigation), one query then.
+        "has_bureau_grant": partial(has_bureau_grant, user) if user is not None else False,
     }

@@ -12,7 +12,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
@@ -23,10 +22,10 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 
-from members.models import CURRENT_MEMBER_STATUSES, MemberKind, MemberUnit
+from members.models import MemberUnit
 
 from . import services
-from .access import access_alliance_by_slug, alliances_of
+from .access import access_alliance_by_slug, alliances_of, is_bureau_only
 from .audit import record_event
 from .filters import AuditEntryFilter, JobFilter
 from .forms import GrantForm, LockoutForm, LoginForm, SecondFactorForm
@@ -86,7 +85,8 @@ class TwoFactorView(LoginRequiredMixin, FormView):
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
-    """After login: straight into the user's alliance, or a choice when there are several.
+    """After login: straight into the user's alliance, or a choice when there are several; a bureau official who
+    holds no other role and oversees several alliances goes to the bureau portal.
 
     `?alliance=<slug>` (the switcher's links) enters that alliance at the first page the user's roles open.
     """
@@ -100,6 +100,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
         if user.platform_role == PlatformRole.SECURITY_ADMIN:
             return redirect("platform-security")
         alliances = alliances_of(user)
+        if len(alliances) > 1 and not request.GET.get("alliance") and not request.GET.get("choose"):
+            if is_bureau_only(user):
+                return redirect("bureau-portal")  # an official's home: their alliances side by side
         wanted = request.GET.get("alliance") or request.session.get("last_alliance")
         chosen = next((a for a in alliances if a.slug == wanted), None)
         if chosen is None and len(alliances) == 1:
@@ -116,23 +119,24 @@ def landing_page(membership) -> str:
 
 
 class DashboardView(AlliancePageView):
+    """The alliance's home page: key figures and charts (reports/dashboard.py), each part only for the roles that may
+    see it; the secretariat's pending work; a representative's own unit; recent jobs."""
+
     template_name = "alliances/dashboard.html"
     required_action = Action.VIEW_DASHBOARD
 
     def get_context_data(self, **kwargs):
+        from reports.dashboard import dashboard_for
+        from reports.visuals import dashboard_charts
+
         context = super().get_context_data(**kwargs)
-        context["can_see_members"] = self.membership.can(Action.VIEW_MEMBERS)
-        if context["can_see_members"]:
-            counts = dict(
-                MemberUnit.objects.filter(status__in=CURRENT_MEMBER_STATUSES)
-                .values_list("kind")
-                .annotate(n=Count("id"))
-                .values_list("kind", "n")
-            )
-            context["composition"] = [
-                (kind.label, counts.get(kind.value, 0)) for kind in MemberKind if counts.get(kind.value)
-            ]
-            context["member_total"] = sum(counts.values())
+        dashboard = dashboard_for(self.membership)
+        context["dashboard"] = dashboard
+        context["charts"] = dashboard_charts(dashboard)
+        context["can_see_members"] = dashboard.members is not None
+        if dashboard.members is not None:
+            context["composition"] = [(item.label, item.count) for item in dashboard.members.by_kind]
+            context["member_total"] = dashboard.members.total
         if self.membership.can(Action.MANAGE_MEMBERS):
             from members.services import pending_work
 

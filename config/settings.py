@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "members",
     "subsidies",
     "events",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -153,11 +154,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.complete_due_withdrawals",
         "schedule": timedelta(hours=6),
     },
-}
     "send-event-reminders": {
         "task": "events.tasks.send_event_reminders",
         "schedule": timedelta(hours=1),
     },
+}
 
 # --- Accounts and security (等保2.0 level 3) --------------------------------
 AUTH_USER_MODEL = "alliances.User"
@@ -245,10 +246,10 @@ AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("AUDIT_RETENTION_DAYS", "180"
 # --- Personal data ----------------------------------------------------------
 # Used by the fields that encrypt personal data at rest; checked where those fields are used.
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
-
 if not FIELD_ENCRYPTION_KEY and DEBUG:
     # `make run` on a laptop: a fixed development key, never used with DEBUG off.
     FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="
+
 # --- Language and time ------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -337,7 +338,6 @@ SPECTACULAR_SETTINGS = {
         "MemberStatusEnum": "members.models.MemberStatus",
         "CouncilRoleEnum": "members.models.CouncilRole",
         "RequestStatusEnum": "members.models.RequestStatus",
-    },
         "RunStatusEnum": "subsidies.models.RunStatus",
         "ClaimStatusEnum": "subsidies.models.ClaimStatus",
         "ProgramKindEnum": "subsidies.models.ProgramKind",
@@ -350,6 +350,7 @@ SPECTACULAR_SETTINGS = {
         "EventStatusEnum": "events.models.EventStatus",
         "RegistrationStatusEnum": "events.models.RegistrationStatus",
         "AttachmentKindEnum": "events.models.AttachmentKind",
+    },
 }
 
 LOGGING = {

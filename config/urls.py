@@ -16,6 +16,7 @@ tenant_pages = [
     path("", include("members.urls")),
     path("", include("subsidies.urls")),
     path("", include("events.urls")),
+    path("", include("reports.urls")),
 ]
 
 tenant_api = [
@@ -23,11 +24,14 @@ tenant_api = [
     path("", include("members.api.urls")),
     path("", include("subsidies.api.urls")),
     path("", include("events.api.urls")),
+    path("", include("reports.api.urls")),
+    path("", include("reports.api.dashboard_urls")),
 ]
 
 api_v1 = [
     path("", include(alliance_api.global_urlpatterns)),
     path("reference/", include("members.api.reference")),
+    path("bureau/", include("reports.api.portal_urls")),
     path("alliances/<slug:alliance_slug>/", include(tenant_api)),
 ]
 
@@ -51,6 +55,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("a/<slug:alliance_slug>/", include(tenant_pages)),
     path("platform/", include(platform_urlpatterns)),
+    path("bureau/", include("reports.portal_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI sets inline styles on its elements: allowed on this page only.

@@ -40,6 +40,7 @@ from members.models import (
 
 from .domain_rows import event_rows, subsidy_rows
 from .factories import make_unit, make_user
+from .report_rows import annual_report_row
 
 MARKER = "机密乙方标记"
 
@@ -66,6 +67,7 @@ def populate_alliance(alliance) -> dict:
     lifecycle = _lifecycle(alliance, enterprise, school, user)
     subsidies = subsidy_rows(alliance, enterprise, school, user, marker=MARKER).values()
     events = event_rows(alliance, enterprise, school, user, marker=MARKER).values()
+    report = annual_report_row(alliance, user, marker=MARKER)
     objects = {
         type(obj): obj
         for obj in (
@@ -79,6 +81,7 @@ def populate_alliance(alliance) -> dict:
             *lifecycle,
             *subsidies,
             *events,
+            report,
         )
     }
     objects[type(enterprise)] = enterprise

@@ -179,7 +179,14 @@ def _rows_of(alliance, users):
         **_member_api_rows(alliance, unit),
         **_governance_rows(alliance),
         **_domain_rows(alliance, unit, users),
+        "annualreport_id": _annual_report_row(alliance, users),
     }
+
+
+def _annual_report_row(alliance, users):
+    from .report_rows import annual_report_row
+
+    return annual_report_row(alliance, users[Role.SECRETARIAT_STAFF])
 
 
 def _domain_rows(alliance, unit, users):
