@@ -257,7 +257,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off: ids and other machine values in pages must not be grouped ("12,748"); readers get grouped numbers
+# from the `num` and `cny` filters (alliances/templatetags/numbers.py).
+USE_THOUSAND_SEPARATOR = False
 FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and uploaded files ----------------------------------------------

@@ -1,20 +1,8 @@
 """Filters of the dashboard and bureau portal pages."""
 
-from decimal import Decimal
-
 from django import template
 
-from ..charts import money
-
 register = template.Library()
-
-
-@register.filter
-def cny(value) -> str:
-    """An amount in CNY as 1,234,567.50 (the same digits in every language; the unit is in the heading)."""
-    if value in (None, ""):
-        return "—"
-    return money(Decimal(str(value)))
 
 
 @register.filter
