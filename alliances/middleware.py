@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 
 from .access import access_alliance_by_slug, access_public_alliance_by_slug
 from .audit import acting_as
@@ -10,6 +13,35 @@ from .net import client_address
 from .tenancy import Scope, reset_scope, set_scope, unscoped
 
 ALLIANCE_URL_KWARG = "alliance_slug"
+
+
+class IdleTimeoutSessionMiddleware(DjangoSessionMiddleware):
+    """Sessions end SESSION_COOKIE_AGE (30 minutes) after the last request, so every request moves the expiry on.
+
+    Django's SESSION_SAVE_EVERY_REQUEST would do that by writing the whole session back on every request. Two
+    requests of one user overlap all the time here (htmx checks while typing, progress polls, a form post),
+    and the one that loaded the session first would write its stale copy over the other's change: a flash
+    message lost, or shown twice. So the data is written only when this request changed it; otherwise only
+    the expiry moves (database sessions: one UPDATE of expire_date; other backends save as Django would).
+    """
+
+    def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        if (
+            session is not None
+            and session.accessed
+            and not session.modified
+            and session.session_key
+            and not session.is_empty()
+            and response.status_code != 500
+        ):
+            if isinstance(session, DatabaseSessionStore):
+                session.model.objects.filter(session_key=session.session_key).update(
+                    expire_date=session.get_expiry_date()
+                )
+            else:
+                session.save()
+        return super().process_response(request, response)
 
 
 class RequestContextMiddleware:
@@ -111,7 +143,10 @@ class AllianceScopeMiddleware:
     def __call__(self, request):
         request.alliance = None
         request.membership = None
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.membership is not None:
+            remember_alliance(request, response, request.membership.alliance.slug)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         slug = view_kwargs.get(ALLIANCE_URL_KWARG)
@@ -126,9 +161,32 @@ class AllianceScopeMiddleware:
             membership = access_alliance_by_slug(request.user, slug)  # 404 without a grant
             request.alliance = membership.alliance
             request.membership = membership
-            request.session["last_alliance"] = slug
         set_scope(Scope(alliance_ids=frozenset({request.alliance.pk})))
         return None
+
+
+LAST_ALLIANCE_COOKIE = "last_alliance"
+
+
+def _last_alliance_salt(user) -> str:
+    return f"last-alliance-{user.pk}"  # signed per user: another account on the same browser ignores it
+
+
+def last_alliance(request) -> str | None:
+    """The slug of the alliance this user last worked in, for the home page (None when unknown)."""
+    if not request.user.is_authenticated:
+        return None
+    return request.get_signed_cookie(LAST_ALLIANCE_COOKIE, default=None, salt=_last_alliance_salt(request.user))
+
+
+def remember_alliance(request, response, slug: str) -> None:
+    """Remember the alliance in a cookie rather than in the session: a session write on the first page of
+    every alliance would cost queries and race with overlapping requests (see IdleTimeoutSessionMiddleware)."""
+    if last_alliance(request) != slug:
+        response.set_signed_cookie(
+            LAST_ALLIANCE_COOKIE, slug, salt=_last_alliance_salt(request.user), max_age=180 * 24 * 3600,
+            secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+        )  # fmt: skip
 
 
 def _is_api_view(view_func) -> bool:

@@ -30,6 +30,7 @@ from .audit import record_event
 from .filters import AuditEntryFilter, JobFilter
 from .forms import GrantForm, LockoutForm, LoginForm, SecondFactorForm
 from .generic import AllianceDetailView, AllianceListView, AlliancePageView, AllianceView
+from .middleware import last_alliance
 from .models import AuditEntry, Grant, Job, User
 from .permissions import Action, PlatformRole
 from .tenancy import unscoped
@@ -103,7 +104,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         if len(alliances) > 1 and not request.GET.get("alliance") and not request.GET.get("choose"):
             if is_bureau_only(user):
                 return redirect("bureau-portal")  # an official's home: their alliances side by side
-        wanted = request.GET.get("alliance") or request.session.get("last_alliance")
+        wanted = request.GET.get("alliance") or last_alliance(request)
         chosen = next((a for a in alliances if a.slug == wanted), None)
         if chosen is None and len(alliances) == 1:
             chosen = alliances[0]
