@@ -5,7 +5,7 @@ Text is drawn as outlines (`svg.fonttype = path`), so an SVG shows Chinese on an
 and in WeasyPrint, without the reader having a CJK font; the server needs one (Noto Sans CJK, installed
 by `make run` / `make test`, see scripts/ensure-system-packages) to draw the outlines.
 
-Usage: build a `Chart` (`bar_chart`, `pie_chart`, `line_chart`), then take `.svg()`, `.png()` or
+Usage: build a `Chart` (`bar_chart`, `pie_chart`), then take `.svg()`, `.png()` or
 `.data_uri()` (for `<img src>`: the page's CSP allows `data:` images, and an image keeps the SVG's ids
 and styles apart from the page). Values may be Decimal or int: they are drawn, never computed with.
 """
@@ -135,7 +135,7 @@ class Series:
 class Chart:
     """What to draw; drawing happens in `svg()` / `png()`."""
 
-    kind: str  # "bar", "pie", "line"
+    kind: str  # "bar" or "pie"
     title: str
     categories: Sequence[str]
     series: Sequence[Series]
@@ -176,8 +176,6 @@ class Chart:
                 _draw_empty(axes)
             elif self.kind == "pie":
                 _draw_pie(axes, self)
-            elif self.kind == "line":
-                _draw_line(axes, self)
             else:
                 _draw_bars(axes, self)
             if self.title:
@@ -287,23 +285,6 @@ def _draw_pie(axes, chart: Chart) -> None:
     axes.set_aspect("equal")
 
 
-def _draw_line(axes, chart: Chart) -> None:
-    positions = list(range(len(chart.categories)))
-    for index, series in enumerate(chart.series):
-        axes.plot(positions, [_as_float(v) for v in series.values], marker="o", markersize=3,
-                  color=PALETTE[index % len(PALETTE)], label=series.name)  # fmt: skip
-    axes.set_xticks(positions, list(chart.categories))
-    if len(positions) > 6:  # twelve months side by side: slanted, as the bars' labels
-        for label in axes.get_xticklabels():
-            label.set_rotation(30)
-            label.set_horizontalalignment("right")
-    axes.set_ylabel(chart.value_label)
-    axes.set_ylim(bottom=0)
-    _style_axes(axes, value_axis="y", whole=_counts_only(chart))
-    if len(chart.series) > 1:
-        axes.legend(frameon=False, fontsize=8)
-
-
 def bar_chart(
     title: str, categories: Sequence[str], series: Sequence[Series] | Sequence[Number], **options
 ) -> Chart:
@@ -314,12 +295,6 @@ def bar_chart(
 def pie_chart(title: str, categories: Sequence[str], values: Sequence[Number], **options) -> Chart:
     """A ring of shares, with a legend giving each value and its percentage."""
     return Chart("pie", title, list(categories), _as_series(values), **options)
-
-
-def line_chart(
-    title: str, categories: Sequence[str], series: Sequence[Series] | Sequence[Number], **options
-) -> Chart:
-    return Chart("line", title, list(categories), _as_series(series), **options)
 
 
 def _as_series(series) -> list[Series]:

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .charts import Chart, Series, bar_chart, line_chart, money, pie_chart
+from .charts import Chart, Series, bar_chart, money, pie_chart
 
 CACHE_SECONDS = 60 * 60
 
@@ -80,7 +80,7 @@ def dashboard_charts(dashboard) -> dict[str, ChartImage]:
     if dashboard.subsidies is not None:
         months = dashboard.subsidies.months
         charts["subsidies"] = chart_image(
-            line_chart(
+            bar_chart(  # amounts that happen in some months only: bars, not a line between them
                 _("Subsidies by month (CNY)"),
                 [month_label(m.month) for m in months],
                 [
@@ -92,7 +92,7 @@ def dashboard_charts(dashboard) -> dict[str, ChartImage]:
                 size=(6.4, 3.9),
             ),
             _(
-                "Line chart of the subsidies approved for payment and paid per month; the figures are in the table next to it."
+                "Bar chart of the subsidies approved for payment and paid per month; the figures are in the table next to it."
             ),
         )
     return charts
