@@ -6,17 +6,27 @@ enterprise (after the cap and the budget) and one `DisbursementShare` per payer.
 SQL statements whatever the number of lines — never a query per line or per enterprise:
 
 1. the rules of every line are one ORM query (`LineSource`: Case/When, Window, portable date and money
-   functions below; the tenant scope applies); the distinct-post rule ranks its results one level up;
-2. INSERT … SELECT the disbursements: that query as a derived table, summed per enterprise, capped;
-3. the budget: UPDATEs of the disbursements (pro rata, then the fen left over by largest remainder);
-4. INSERT … SELECT the run lines with their final amounts (the same derived table joined to the
-   disbursements, scaled within each enterprise by largest remainder), so each line is written once;
+   functions below; the tenant scope applies); the distinct-post rule ranks its results one level up. The
+   result — each line's rule, explanation, quantity and amount in fen — is written once into a temporary
+   table (`CREATE TEMPORARY TABLE … AS`: the connection's own, dropped at the end, gone with a rollback),
+   so the rules are computed once and the next statements read it;
+2. the totals per enterprise from that table (gross, capped) decide the budget: within it, refused, or the
+   pro-rata factor;
+3. INSERT … SELECT the disbursements from that table: summed per enterprise, capped and, under pro rata,
+   scaled to the budget with the fen left over given by largest remainder — in the same statement;
+4. INSERT … SELECT the run lines with their final amounts (the table joined to the disbursements, scaled
+   within each enterprise by largest remainder), so each line is written once;
 5. INSERT … SELECT the shares, one statement per payer; then the totals, checked against each other.
 
 The statements around the ORM query are portable SQL (window functions, CASE, `||`); the few spellings that
 differ between PostgreSQL and SQLite (money in fen, integer division, date arithmetic) are in `Vendor` and
-the `Func` classes below. On PostgreSQL the transaction gets enough `work_mem` for its sorts and the
-disbursement table is analysed after its insert (the planner would otherwise take it for empty).
+the `Func` classes below. On PostgreSQL the transaction gets enough `work_mem` for its sorts, and the temporary
+table and the disbursements are analysed after their insert (the planner would otherwise take them for empty).
+
+Writing 200,000 run lines and checking their foreign keys at COMMIT is most of the time of a large run
+(bench/README.md), so the run tables carry only the indexes their readers need (see `RunLine`), and
+`RunLine.enterprise` — the enterprise of the line's claim, kept for ordering — has no foreign-key constraint
+in the database: the claim line it comes from is checked, and its claim's enterprise is.
 
 Which lines: lines reviewed `approved` whose school confirmed them (or that name no school), on claims
 `approved` under the run's program and period. The rules are those of the version in force on the first day
@@ -222,21 +232,6 @@ class IntDiv(Func):
         )
 
 
-class IntMod(Func):
-    """The remainder of `IntDiv`."""
-
-    arity = 2
-    output_field = BigIntegerField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="MOD", **extra_context)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler, connection, template="(%(expressions)s)", arg_joiner=" %% ", **extra_context
-        )
-
-
 class DaysBetween(Func):
     """Days from the second date to the first (end − start), as an integer."""
 
@@ -314,27 +309,6 @@ def insert_select(model, fields: list[str], queryset) -> int:
         return cursor.rowcount
 
 
-def update_from(model, fields: list[str], queryset, constants: dict | None = None) -> int:
-    """UPDATE model SET field = s.v_field …, constant = %s … FROM (SELECT v_pk, v_<field>…) s WHERE id = s.v_pk.
-
-    Constants are set by parameter, not selected: a query filtered on a window function drops selected
-    columns that compare equal (Django 5.2)."""
-    constants = constants or {}
-    sql, params = _compiled(queryset, ["v_pk", *[f"v_{name}" for name in fields]])
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    column = {name: quote(model._meta.get_field(name).column) for name in [*fields, *constants]}
-    assignments = [f"{column[name]} = s.{quote('v_' + name)}" for name in fields]
-    assignments += [f"{column[name]} = %s" for name in constants]
-    statement = (
-        f"UPDATE {table} AS t SET {', '.join(assignments)} FROM ({sql}) AS s "
-        f"WHERE t.{quote(model._meta.pk.column)} = s.{quote('v_pk')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, (*constants.values(), *params))  # SET comes before FROM
-        return cursor.rowcount
-
-
 WORK_MEM = "64MB"
 
 
@@ -346,13 +320,14 @@ def _tune_transaction() -> None:
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
 
 
-def refresh_statistics(model) -> None:
+def refresh_statistics(model_or_table) -> None:
     """PostgreSQL plans the statements that join the rows just written by the table's statistics, which do not
     know them yet (a fresh table looks empty and invites nested loops over 200,000 rows). ANALYZE inside the
     transaction counts our own uncommitted rows."""
+    table = model_or_table if isinstance(model_or_table, str) else model_or_table._meta.db_table
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def delete_rows(model, run: CalculationRun) -> None:
@@ -674,13 +649,11 @@ def calculate_run(
         report(5, _("Previous results cleared"))
 
         source = LineSource(run, terms, approved_lines(program, period))
-        _insert_disbursements(run, terms, source)
-        refresh_statistics(Disbursement)
+        source.materialise()
+        totals = enterprise_totals(terms, source)
         report(40, _("Line and enterprise amounts computed, caps applied"))
-        totals = Disbursement.objects.filter(run=run).aggregate(
-            enterprises=Count("pk"), gross=Sum(Fen("gross_amount")), capped=Sum(Fen("capped_amount"))
-        )
-        capped_fen = int(totals["capped"] or 0)
+        capped_fen = totals["capped"]
+        budget = None
         factor = Decimal("1")
         if terms.budget_fen is not None and capped_fen > terms.budget_fen:
             if version.over_budget_policy == OverBudgetPolicy.REFUSE:
@@ -692,11 +665,18 @@ def calculate_run(
                     )
                     % {"total": yuan(capped_fen), "budget": yuan(terms.budget_fen)}
                 )
+            if connection.vendor == "sqlite" and capped_fen * terms.budget_fen > SQLITE_INT_MAX:
+                raise CalculationRefused(
+                    _("These amounts are too large for SQLite; calculate on PostgreSQL.")
+                )
             factor = (Decimal(terms.budget_fen) / Decimal(capped_fen)).quantize(Decimal("0.00000001"))
-            _apply_budget(run, terms.budget_fen, capped_fen, factor)
+            budget = Budget(terms.budget_fen, capped_fen, factor)
+        _insert_disbursements(run, terms, source, budget)
+        refresh_statistics(Disbursement)
         report(55, _("Budget applied"))
 
         _insert_lines(run, source)
+        source.drop()
         report(80, _("Line amounts written"))
         for index, payer in enumerate(terms.payers):
             previous = terms.payers[index - 1].cumulative_basis_points if index else 0
@@ -721,7 +701,7 @@ def calculate_run(
         run.lines_considered = lines["considered"]
         run.lines_paid = lines["paid"]
         run.enterprises = totals["enterprises"]
-        run.gross_total = yuan(int(totals["gross"] or 0))
+        run.gross_total = yuan(totals["gross"])
         run.capped_total = yuan(capped_fen)
         run.total = yuan(total_fen)
         run.budget = version.budget
@@ -748,11 +728,13 @@ class LineSource:
     """The approved lines with the amount (in fen), rule and explanation each gets before caps and budget.
 
     The rules (`_line_expressions`) are an ORM query; the distinct-post rule ranks *its* results, so it is a
-    window one level up, written as portable SQL around the compiled query. The result is used twice, as a
-    derived table: summed per enterprise into the disbursements, then — once the budget is applied — written as
-    run lines with their final amounts, so each line is written once.
+    window one level up, written as portable SQL around the compiled query. `materialise()` writes the result
+    once into a temporary table (`TABLE`: the session's own, gone when dropped or rolled back), which is then
+    read twice: summed per enterprise into the disbursements, then — once the budget is applied — written as run
+    lines with their final amounts, so each line is computed once and written once.
     """
 
+    TABLE = "subsidies_calculation_lines"
     COLUMNS = ["v_alliance", "v_run", "v_claim_line", "v_enterprise", "v_claim", "v_position", "v_post",
                "v_rule", "v_explanation", "v_quantity", "v_fen"]  # fmt: skip
 
@@ -780,16 +762,28 @@ class LineSource:
         else:
             rank = "1"
         # `w`: the lines with `post_rank`; a paid line of a post already counted on its claim is `same_post`.
-        self.sql, self.params = f"SELECT b.*, {rank} AS post_rank FROM ({sql}) b", params
+        ranked = f"SELECT b.*, {rank} AS post_rank FROM ({sql}) b"
         same = "(w.v_rule = 'post_semester' AND w.post_rank > 1)"
         before, after = TEXT["same_post"]
-        self.rule = (f"CASE WHEN {same} THEN 'same_post' ELSE w.v_rule END", ())
-        self.explanation = (
-            f"CASE WHEN {same} THEN %s || w.v_post || %s ELSE w.v_explanation END",
-            (before, after),
+        self.select = (
+            f"SELECT w.v_alliance, w.v_run, w.v_claim_line, w.v_enterprise, w.v_claim, w.v_position, "
+            f"CASE WHEN {same} THEN 'same_post' ELSE w.v_rule END AS rule, "
+            f"CASE WHEN {same} THEN %s || w.v_post || %s ELSE w.v_explanation END AS explanation, "
+            f"CASE WHEN {same} THEN 0 ELSE w.v_quantity END AS quantity, "
+            f"CASE WHEN {same} THEN 0 ELSE w.v_fen END AS fen "
+            f"FROM ({ranked}) w",
+            [before, after, *params],
         )
-        self.quantity = (f"CASE WHEN {same} THEN 0 ELSE w.v_quantity END", ())
-        self.fen = (f"CASE WHEN {same} THEN 0 ELSE w.v_fen END", ())
+
+    def materialise(self) -> None:
+        """CREATE TEMPORARY TABLE … AS the lines with their rule, explanation, quantity and amount in fen. Within
+        the calculation's transaction: a rollback takes it away, `drop()` at the end otherwise."""
+        sql, params = self.select
+        _execute(f"CREATE TEMPORARY TABLE {self.TABLE} AS {sql}", params)
+        refresh_statistics(self.TABLE)
+
+    def drop(self) -> None:
+        _execute(f"DROP TABLE {self.TABLE}", ())
 
 
 class Vendor:
@@ -802,6 +796,11 @@ class Vendor:
         if self.postgresql:
             return f"ROUND(({expression}) * 100)"
         return f"CAST(ROUND(({expression}) * 100) AS INTEGER)"
+
+    def exact(self, expression: str) -> str:
+        """Whole fen as exact numeric on PostgreSQL before a product that may exceed 64 bits (SQLite: integers,
+        with a guard against overflow where the product can be large)."""
+        return f"CAST({expression} AS NUMERIC)" if self.postgresql else expression
 
     def div(self, a: str, b: str) -> str:
         return f"DIV({a}, {b})" if self.postgresql else f"(({a}) / ({b}))"
@@ -816,37 +815,76 @@ def _execute(sql: str, params) -> int:
         return cursor.rowcount
 
 
-def _insert_disbursements(run: CalculationRun, terms: Terms, source: LineSource) -> None:
-    _execute(*disbursements_statement(run, terms, source))
+@dataclass(frozen=True)
+class Budget:
+    """The budget is short: every enterprise's capped amount is scaled by budget / capped total."""
+
+    budget_fen: int
+    capped_fen: int  # the capped total, all enterprises
+    factor: Decimal  # for the explanation; the amounts are computed from the two integers
 
 
-def disbursements_statement(run: CalculationRun, terms: Terms, source: LineSource) -> tuple[str, list]:
-    """One row per enterprise (and its claim): lines, gross, capped; the amount is the capped one for now."""
-    fen_sql, fen_params = source.fen
-    gross = f"SUM({fen_sql})"
-    params: list = [run.alliance_id, run.pk, *fen_params]
+def _per_enterprise(terms: Terms, source: LineSource) -> tuple[str, list]:
+    """One row per enterprise (and its claim) from the lines: lines, gross and capped in fen, explanation."""
+    gross = "SUM(w.fen)"
     if terms.cap_fen is not None:
         capped = f"(CASE WHEN {gross} > %s THEN %s ELSE {gross} END)"
-        capped_params = [*fen_params, terms.cap_fen, terms.cap_fen, *fen_params]
         explanation = f"(CASE WHEN {gross} > %s THEN %s ELSE %s END)"
-        explanation_params = [
-            *fen_params,
-            terms.cap_fen,
-            TEXT["capped"].format(cap=yuan(terms.cap_fen)),
-            TEXT["standard"],
-        ]
+        params = [terms.cap_fen, terms.cap_fen, terms.cap_fen, TEXT["capped"].format(cap=yuan(terms.cap_fen)),
+                  TEXT["standard"]]  # fmt: skip
     else:
-        capped, capped_params = gross, list(fen_params)
-        explanation, explanation_params = "%s", [TEXT["standard"]]
-    params += [*capped_params, *capped_params, *explanation_params, *source.params]
+        capped, explanation, params = gross, "%s", [TEXT["standard"]]
+    return (
+        f"SELECT w.v_enterprise, w.v_claim, COUNT(*) AS lines, {gross} AS gross, {capped} AS capped, "
+        f"{explanation} AS explanation FROM {source.TABLE} w GROUP BY w.v_enterprise, w.v_claim",
+        params,
+    )
+
+
+def enterprise_totals(terms: Terms, source: LineSource) -> dict:
+    """The number of enterprises and their gross and capped totals in fen, before the budget."""
+    sql, params = _per_enterprise(terms, source)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), SUM(e.gross), SUM(e.capped) FROM ({sql}) e", params)
+        enterprises, gross, capped = cursor.fetchone()
+    return {"enterprises": enterprises, "gross": int(gross or 0), "capped": int(capped or 0)}
+
+
+def _insert_disbursements(
+    run: CalculationRun, terms: Terms, source: LineSource, budget: Budget | None
+) -> None:
+    _execute(*disbursements_statement(run, terms, source, budget))
+
+
+def disbursements_statement(
+    run: CalculationRun, terms: Terms, source: LineSource, budget: Budget | None
+) -> tuple[str, list]:
+    """One disbursement per enterprise (and its claim): lines, gross, capped and the amount paid. Under a short
+    budget (pro rata) the amount is capped × budget / capped total rounded down to the fen, and the fen left
+    over go one each to the enterprises with the largest remainders (ties: lower enterprise id), so the amounts
+    add up to the budget exactly."""
+    sql = Vendor()
+    per_enterprise, per_enterprise_params = _per_enterprise(terms, source)
+    if budget is None:
+        amount, params, suffix = "e.capped", [], ""
+    else:
+        scaled = f"{sql.exact('e.capped')} * %s"
+        floor = sql.div(scaled, "%s")
+        amount = (
+            f"({floor} + CASE WHEN ROW_NUMBER() OVER (ORDER BY {sql.mod(scaled, '%s')} DESC, e.v_enterprise) "
+            f"<= %s - SUM({floor}) OVER () THEN 1 ELSE 0 END)"
+        )
+        b, c = budget.budget_fen, budget.capped_fen
+        # In the order of the %s: the floor, the remainder, the fen left over (budget − the floors).
+        params = [b, c, b, c, b, b, c]
+        suffix = TEXT["pro_rata"].format(budget=yuan(b), factor=budget.factor)
     table = connection.ops.quote_name(Disbursement._meta.db_table)
     return (
         f"INSERT INTO {table} (alliance_id, run_id, enterprise_id, claim_id, lines, gross_amount, capped_amount, "
         f"amount, explanation) "
-        f"SELECT %s, %s, w.v_enterprise, w.v_claim, COUNT(*), ({gross}) / 100.0, ({capped}) / 100.0, "
-        f"({capped}) / 100.0, {explanation} "
-        f"FROM ({source.sql}) w GROUP BY w.v_enterprise, w.v_claim",
-        params,
+        f"SELECT %s, %s, e.v_enterprise, e.v_claim, e.lines, e.gross / 100.0, e.capped / 100.0, {amount} / 100.0, "
+        f"e.explanation || %s FROM ({per_enterprise}) e",
+        [run.alliance_id, run.pk, *params, suffix, *per_enterprise_params],
     )
 
 
@@ -860,17 +898,15 @@ def lines_statement(run: CalculationRun, source: LineSource) -> tuple[str, list]
     remainders (ties: position, then line id), so the lines add up to the enterprise's amount."""
     sql = Vendor()
     quote = connection.ops.quote_name
-    rule, explanation, quantity, fen = source.rule, source.explanation, source.quantity, source.fen
     disbursements = (
         f"SELECT enterprise_id, {sql.fen('amount')} AS paid, {sql.fen('gross_amount')} AS gross "
-        f"FROM {quote(Disbursement._meta.db_table)} WHERE run_id = %s"
+        f"FROM {quote(Disbursement._meta.db_table)} WHERE alliance_id = %s AND run_id = %s"
     )
     lines = (
-        f"SELECT w.v_alliance, w.v_run, w.v_claim_line, w.v_enterprise, w.v_position, {rule[0]} AS rule, "
-        f"{explanation[0]} AS explanation, {quantity[0]} AS quantity, {fen[0]} AS fen, d.paid, d.gross "
-        f"FROM ({source.sql}) w JOIN ({disbursements}) d ON d.enterprise_id = w.v_enterprise"
+        f"SELECT w.v_alliance, w.v_run, w.v_claim_line, w.v_enterprise, w.v_position, w.rule, w.explanation, "
+        f"w.quantity, w.fen, d.paid, d.gross "
+        f"FROM {source.TABLE} w JOIN ({disbursements}) d ON d.enterprise_id = w.v_enterprise"
     )
-    lines_params = [*rule[1], *explanation[1], *quantity[1], *fen[1], *source.params, run.pk]
     split = (
         f"SELECT y.*, {sql.div('y.fen * y.paid', 'NULLIF(y.gross, 0)')} AS floor_fen, "
         f"{sql.mod('y.fen * y.paid', 'NULLIF(y.gross, 0)')} AS remainder FROM ({lines}) y"
@@ -885,35 +921,8 @@ def lines_statement(run: CalculationRun, source: LineSource) -> tuple[str, list]
         f"explanation, quantity, base_amount, amount) "
         f"SELECT x.v_alliance, x.v_run, x.v_claim_line, x.v_enterprise, x.rule, x.explanation, x.quantity, "
         f"x.fen / 100.0, {amount} / 100.0 FROM ({split}) x",
-        lines_params,
+        [run.alliance_id, run.pk],
     )
-
-
-def _apply_budget(run: CalculationRun, budget_fen: int, capped_fen: int, factor: Decimal) -> None:
-    """Pro rata: amount = capped × budget / capped total, rounded down to the fen; the fen left over go one each
-    to the enterprises with the largest remainders (ties: lower enterprise id)."""
-    if connection.vendor == "sqlite" and capped_fen * budget_fen > SQLITE_INT_MAX:
-        raise CalculationRefused(_("These amounts are too large for SQLite; calculate on PostgreSQL."))
-    scaled = Fen("capped_amount") * Value(budget_fen)
-    suffix = TEXT["pro_rata"].format(budget=yuan(budget_fen), factor=factor)
-    Disbursement.objects.filter(run=run).update(
-        amount=FromFen(IntDiv(scaled, Value(capped_fen))), explanation=Concat(F("explanation"), Value(suffix))
-    )
-    given = Disbursement.objects.filter(run=run).aggregate(total=Sum(Fen("amount")))["total"] or 0
-    left_over = budget_fen - int(given)
-    ranked = (
-        Disbursement.objects.filter(run=run)
-        .order_by()
-        .annotate(
-            rank=Window(
-                RowNumber(), order_by=[IntMod(scaled, Value(capped_fen)).desc(), F("enterprise_id").asc()]
-            ),
-            v_pk=F("pk"),
-            v_amount=FromFen(Fen("amount") + Value(1)),
-        )
-        .filter(rank__lte=left_over)
-    )
-    update_from(Disbursement, ["amount"], ranked)
 
 
 def _insert_shares(run: CalculationRun, payer: Payer, previous_basis_points: int) -> None:
