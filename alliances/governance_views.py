@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from . import governance_services as services
+from .forms import attach_errors
 from .generic import AllianceDetailView, AllianceListView, AllianceObjectMixin, AlliancePageView, AllianceView
 from .governance import (
     Charter,
@@ -48,15 +49,6 @@ from .governance_forms import (
     officer_unit_queryset,
 )
 from .permissions import Action
-
-
-def _attach_errors(form, exc: ValidationError) -> None:
-    """A service's ValidationError onto the form: known fields by name, the rest above the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _chapters(articles) -> list[dict]:
@@ -256,7 +248,7 @@ class CharterCreateView(AllianceView, FormView):
                 created_by=self.request.user,
             )  # fmt: skip
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -289,7 +281,7 @@ class CharterEditView(CharterObjectMixin, AllianceView, FormView):
             services.update_charter_draft(self.charter, data)
         except ValidationError as exc:
             self.charter.refresh_from_db()
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("The draft's parameters were saved."))
         return redirect(self.charter_url())
@@ -309,7 +301,7 @@ class CharterArticlesView(CharterObjectMixin, AllianceView, FormView):
         try:
             saved = services.save_charter_articles(self.charter, form.articles)
         except ValidationError as exc:
-            _attach_errors(form, ValidationError(exc.messages))
+            attach_errors(form, ValidationError(exc.messages))
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -338,7 +330,7 @@ class CharterAdoptView(CharterObjectMixin, AllianceView, FormView):
                 self.charter, meeting=form.cleaned_data["meeting"], resolution=form.cleaned_data["resolution"]
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -441,7 +433,7 @@ class CouncilTermFormMixin:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
             officer_errors = errors.pop("officers", [])
             if errors:
-                _attach_errors(form, ValidationError(errors))
+                attach_errors(form, ValidationError(errors))
             if officer_errors:
                 formset._non_form_errors = formset.error_class(officer_errors)
             return self.render_to_response(self.get_context_data(form=form, formset=formset))
@@ -494,7 +486,7 @@ class CouncilTermEndView(AllianceView, AllianceObjectMixin, FormView):
         try:
             services.end_council_term(self.term, ends_on=form.cleaned_data["ends_on"])
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Council term %(number)d ended.") % {"number": self.term.number})
         return redirect("governance-term-list", alliance_slug=self.alliance.slug)
@@ -569,7 +561,7 @@ class MeetingCreateView(AllianceView, FormView):
                 term=data["term"],
             )  # fmt: skip
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         charter = services.current_charter(self.alliance)
         if services.quorum_met(charter, present=meeting.present, seats=meeting.seats):
@@ -622,7 +614,7 @@ class ResolutionCreateView(AllianceView, AllianceObjectMixin, FormView):
                 votes_abstaining=data["votes_abstaining"], recorded_by=self.request.user,
             )  # fmt: skip
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         resolution.meeting = self.meeting
         explanation = services.vote_count(resolution).explanation

@@ -28,7 +28,7 @@ from . import services
 from .access import access_alliance_by_slug, alliances_of, is_bureau_only
 from .audit import record_event
 from .filters import AuditEntryFilter, JobFilter
-from .forms import GrantForm, LockoutForm, LoginForm, SecondFactorForm
+from .forms import GrantForm, LockoutForm, LoginForm, SecondFactorForm, attach_errors
 from .generic import AllianceDetailView, AllianceListView, AlliancePageView, AllianceView
 from .middleware import last_alliance
 from .models import AuditEntry, Grant, Job, User
@@ -212,6 +212,21 @@ def audited_file_response(field_file, obj) -> FileResponse:
     return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
 
 
+def document_file_response(document, action: str, target, detail: dict) -> FileResponse:
+    """Serve an uploaded document (a `title`, a `file`, its checked `content_type`) as an attachment named by its
+    title with the stored file's suffix; the download is recorded as `action` on `target`."""
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    record_event(action, target, detail=detail)
+    suffix = Path(document.file.name).suffix
+    filename = (
+        document.title if document.title.lower().endswith(suffix.lower()) else f"{document.title}{suffix}"
+    )
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=document.content_type)
+
+
 class AuditLogView(AllianceListView):
     """The alliance's audit log, for its auditors. Read-only: there is no way to change an entry."""
 
@@ -262,7 +277,7 @@ class GrantListView(AllianceListView):
                         granted_by=request.user,
                     )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 messages.success(request, _("The role was granted."))
                 if one_time_password:
@@ -293,14 +308,6 @@ class GrantRevokeView(AllianceView, View):
         else:
             messages.success(request, _("The role was revoked."))
         return redirect("grant-list", alliance_slug=alliance_slug)
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class PlatformRoleRequired(LoginRequiredMixin):

@@ -2,7 +2,8 @@
 
 The file format is the template's: a data sheet (成员单位) whose first row holds Chinese column headings,
 and an instructions sheet (填写说明) with the allowed values and an example. Headings are matched
-tolerantly (spaces, full-width characters, a trailing * or a note in brackets do not matter).
+tolerantly (spaces, full-width characters, a trailing * or a note in brackets do not matter). The file
+checks, the reader and the heading matching are alliances/imports.py's, configured by `LAYOUT`.
 
 An import is all-or-nothing: every row is checked first (required values, types, codes against the
 reference tables, duplicates inside the file and against the alliance) and nothing is written while any
@@ -21,13 +22,11 @@ units already registered are read set-based, and the units are written in bulk.
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
-import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from io import BytesIO
 
 from django.conf import settings
@@ -43,9 +42,35 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliances.audit import record_event
+from alliances.imports import (
+    MAX_FILE_BYTES,
+    PROGRESS_EVERY,
+    CellProblem,
+    Column,
+    Header,
+    ImportFileError,
+    RowValidator,
+    SheetLayout,
+    SheetRow,
+    WorkbookReader,
+    add_validation,
+    build_error_report,
+    check_length,
+    display,
+    file_error,
+    fold,
+    formulas_refused,
+    is_formula,
+    no_data_rows,
+    plain,
+    problems_found,
+    read_date,
+    read_upload,
+    write_headings,
+    write_instructions,
+)
 from alliances.jobs import JobOutcome, enqueue_job
 from alliances.models import AuditOutcome, Job, JobStatus
-from alliances.spreadsheets import safe_cell
 
 from .identifiers import credit_code_problem, make_credit_code, normalise_credit_code
 from .models import (
@@ -62,18 +87,13 @@ from .services import import_member_units
 
 IMPORT_JOB_KIND = "members.import_roster"
 IMPORT_INLINE_LIMIT = 200  # more data rows than this are imported by a background job
-MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a 5 MB zip that unpacks to more than this is refused (zip bomb)
 MAX_STORED_ERRORS = 5_000  # errors kept in job.result; the XLSX report has them all
-HEADER_SEARCH_ROWS = 10  # the heading row may follow a few title rows
-PROGRESS_EVERY = 500
 MAX_COUNT = 2_147_483_647
 
 DATA_SHEET = "成员单位"
 INSTRUCTIONS_SHEET = "填写说明"
 TEMPLATE_DATA_ROWS = 20_000  # how far down the template's dropdowns and text formats reach
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _UPLOAD_SALT = "members.import-upload"
 
@@ -133,35 +153,17 @@ NO_VALUES = ("否", "n", "no", "false", "0", "×", "规下", "规模以下")
 def _choice_lookup(values: dict, choices) -> dict[str, str]:
     lookup = {}
     for value, label in choices.choices:
-        lookup[_fold(value)] = value
-        lookup[_fold(str(label))] = value
+        lookup[fold(value)] = value
+        lookup[fold(str(label))] = value
         with translation.override("en"):
-            lookup[_fold(str(label))] = value
+            lookup[fold(str(label))] = value
     for value, names in values.items():  # the Chinese names win over everything else
         for name in names:
-            lookup[_fold(name)] = value
+            lookup[fold(name)] = value
     return lookup
 
 
 # --- Columns --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str  # the heading in the template (the file format is Chinese)
-    help: object  # what to enter (translated)
-    required: bool = False
-    example: object = ""
-    aliases: tuple[str, ...] = ()
-    choices: tuple[str, ...] = ()  # values offered in the template's dropdown
-    applies_to: str = ""  # "enterprise" or "school": ignored for other types of unit
-    text: bool = False  # the template formats the column as text (codes, numbers with leading digits)
-    width: int = 14
-
-    @property
-    def template_header(self) -> str:
-        return f"{self.header}*" if self.required else self.header
 
 
 def _names(values: dict) -> tuple[str, ...]:
@@ -229,7 +231,14 @@ COLUMNS: tuple[Column, ...] = (
 )  # fmt: skip
 COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
 COLUMN_ORDER = {column.key: index for index, column in enumerate(COLUMNS)}
-IGNORED_HEADERS = ("序号", "备注")  # common extra columns, read past silently
+LAYOUT = SheetLayout(
+    data_sheet=DATA_SHEET, instructions_sheet=INSTRUCTIONS_SHEET, columns=COLUMNS, anchor="name", max_rows=MAX_ROWS,
+    too_many_rows=gettext_lazy("The file has more than %(limit)d data rows. Split it into several files."),
+    no_heading_row=gettext_lazy(
+        "No heading row was found: the first row of the sheet “%(sheet)s” must hold the column headings "
+        "of the template, such as “单位名称”. Download the template and copy your data into it."
+    ),
+)  # fmt: skip
 
 TEXT_LIMITS = {
     "name": 200, "short_name": 60, "legal_representative": 50, "address": 200, "contact_name": 50,
@@ -239,31 +248,7 @@ ENTERPRISE_KEYS = tuple(c.key for c in COLUMNS if c.applies_to == "enterprise")
 SCHOOL_KEYS = tuple(c.key for c in COLUMNS if c.applies_to == "school")
 
 
-def _fold(text: str) -> str:
-    """Compare text tolerantly: full-width to half-width, no spaces, case-insensitive."""
-    text = unicodedata.normalize("NFKC", str(text))
-    return re.sub(r"\s+", "", text).casefold()
-
-
-def header_key(text) -> str:
-    """A heading as compared: folded, without a trailing * and without notes in brackets."""
-    folded = _fold(text)
-    folded = re.sub(r"\(.*?\)|\[.*?\]|【.*?】", "", folded)
-    return folded.replace("*", "")
-
-
-HEADER_LOOKUP: dict[str, str] = {}
-for _column in COLUMNS:
-    for _text in (_column.header, _column.template_header, *_column.aliases):
-        HEADER_LOOKUP.setdefault(header_key(_text), _column.key)
-IGNORED_KEYS = {header_key(text) for text in IGNORED_HEADERS}
-
-
 # --- Results --------------------------------------------------------------------------------------------
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read: wrong type, damaged, empty, too large, too many rows."""
 
 
 @dataclass
@@ -297,26 +282,6 @@ class ImportOutcome:
         return None
 
 
-@dataclass(frozen=True)
-class _Cell:
-    value: object
-    formula: bool
-
-
-@dataclass
-class SheetRow:
-    number: int  # as Excel shows it
-    cells: dict[str, _Cell]
-
-
-@dataclass
-class Header:
-    row: int
-    keys: dict[int, str]  # column index (0-based) -> column key
-    labels: dict[str, str]  # column key -> heading as written in the file
-    errors: list[dict]
-
-
 @dataclass
 class ImportRow:
     """One valid-looking row, ready for import_member_units (valid once no error names its row)."""
@@ -330,278 +295,32 @@ class ImportRow:
     industry: tuple[str, str] | None = None  # (section letter or "", division code) to check
 
 
-def _error(row: int | None, column: str, value, message) -> dict:
-    return {"row": row, "column": column, "value": _display(value)[:200], "message": str(message)}
-
-
-def _file_error(message) -> dict:
-    return _error(None, "", "", message)
-
-
-# --- Reading the file ---------------------------------------------------------------------------------
-
-
-def read_upload(upload) -> bytes:
-    """The upload's bytes, once they are known to be a workbook we can read (else ImportFileError)."""
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_FILE_BYTES:
-        raise ImportFileError(_too_large(size))
-    upload.seek(0)
-    data = upload.read(MAX_FILE_BYTES + 1)
-    check_workbook_bytes(data)
-    return data
-
-
-def _too_large(size: int) -> str:
-    return _("The file is %(size)s; it may be at most %(limit)s. Split it into several files.") % {
-        "size": filesizeformat(size),
-        "limit": filesizeformat(MAX_FILE_BYTES),
-    }
-
-
-def check_workbook_bytes(data: bytes) -> None:
-    """Refuse by content (not by name) what is not an XLSX workbook we are willing to open."""
-    if not data:
-        raise ImportFileError(_("The file is empty."))
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(_too_large(len(data)))
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise ImportFileError(
-            _("This is an old-format Excel file (.xls) or a password-protected workbook. Open it in Excel or "
-              "WPS, remove any password and save it as “Excel workbook (.xlsx)”, then upload that file.")
-        )  # fmt: skip
-    if data.startswith(b"%PDF"):
-        raise ImportFileError(
-            _("This is a PDF document, not an Excel workbook. Fill in the template (.xlsx).")
-        )
-    if not data.startswith(b"PK\x03\x04"):
-        if _looks_like_text(data[:4096]):
-            raise ImportFileError(
-                _("This is a text file (for example CSV), not an Excel workbook. Open it in Excel or WPS and "
-                  "save it as “Excel workbook (.xlsx)”.")
-            )  # fmt: skip
-        raise ImportFileError(
-            _("This file is not an Excel workbook (.xlsx). Fill in the template and upload it.")
-        )
-    try:
-        archive = zipfile.ZipFile(BytesIO(data))
-        names = set(archive.namelist())
-        unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise ImportFileError(_damaged()) from exc
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise ImportFileError(
-            _("This file is not an Excel workbook (.xlsx) but another kind of document or archive. "
-              "Fill in the template and upload it.")
-        )  # fmt: skip
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ImportFileError(_("The workbook is too large when unpacked. Split it into several files."))
-
-
-def _looks_like_text(head: bytes) -> bool:
-    if b"\x00" in head:
-        return False
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            head.decode(encoding)
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
-
-
-def _damaged() -> str:
-    return _("The file could not be read as an Excel workbook; it may be damaged. Open it in Excel or WPS, "
-             "save it again as .xlsx and upload it once more.")  # fmt: skip
-
-
-class WorkbookReader:
-    """Reads the data sheet of a workbook row by row (openpyxl read-only, formulas kept as formulas)."""
-
-    def __init__(self, data: bytes):
-        from openpyxl import load_workbook
-
-        check_workbook_bytes(data)
-        try:
-            self.workbook = load_workbook(BytesIO(data), read_only=True, data_only=False, keep_links=False)
-        except Exception as exc:  # openpyxl raises many kinds of errors on damaged files
-            raise ImportFileError(_damaged()) from exc
-        self._rows: Iterator | None = None
-        self.estimated_rows = 0
-        try:
-            self.sheet, self.header, self._rows = self._find_data_sheet()
-        except ImportFileError:
-            self.close()
-            raise
-        except Exception as exc:
-            self.close()
-            raise ImportFileError(_damaged()) from exc
-
-    def close(self) -> None:
-        self.workbook.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-
-    def _sheets(self):
-        sheets = list(self.workbook.worksheets)
-        preferred = [s for s in sheets if _fold(s.title) == _fold(DATA_SHEET)]
-        others = [s for s in sheets if s not in preferred and _fold(s.title) != _fold(INSTRUCTIONS_SHEET)]
-        return [
-            s for s in preferred + others if getattr(s, "sheet_state", "visible") == "visible"
-        ] or preferred
-
-    def _find_data_sheet(self):
-        for sheet in self._sheets():
-            if not hasattr(sheet, "iter_rows"):
-                continue  # a chart sheet
-            self.estimated_rows = sheet.max_row or 0
-            sheet.reset_dimensions()  # some writers record wrong dimensions: read what is there
-            rows = enumerate(sheet.iter_rows(), start=1)
-            for number, cells in rows:
-                header = _read_header(number, cells)
-                if header is not None:
-                    return sheet, header, rows
-                if number >= HEADER_SEARCH_ROWS:
-                    break
-        raise ImportFileError(
-            _("No heading row was found: the first row of the sheet “%(sheet)s” must hold the column headings "
-              "of the template, such as “单位名称”. Download the template and copy your data into it.")
-            % {"sheet": DATA_SHEET}
-        )  # fmt: skip
-
-    def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[SheetRow]:
-        """Non-empty data rows below the heading; ImportFileError past MAX_ROWS or on a damaged sheet."""
-        count = 0
-        try:
-            for number, cells in self._rows:
-                row = self._row(number, cells)
-                if row is None:
-                    continue
-                count += 1
-                if count > MAX_ROWS:
-                    raise ImportFileError(
-                        _("The file has more than %(limit)d data rows. Split it into several files.")
-                        % {"limit": MAX_ROWS}
-                    )
-                if progress and count % PROGRESS_EVERY == 0:
-                    progress(count)
-                yield row
-        except ImportFileError:
-            raise
-        except Exception as exc:
-            raise ImportFileError(_damaged()) from exc
-
-    def _row(self, number: int, cells) -> SheetRow | None:
-        if all(_blank(getattr(cell, "value", None)) for cell in cells):
-            return None
-        values = {}
-        for index, key in self.header.keys.items():
-            if index < len(cells):
-                cell = cells[index]
-                value = getattr(cell, "value", None)
-                formula = getattr(cell, "data_type", None) == "f"
-                if not _blank(value) or formula:
-                    values[key] = _Cell(value, formula)
-        if not values:
-            return None  # values only under ignored or unnamed columns
-        return SheetRow(number=number, cells=values)
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _read_header(number: int, cells) -> Header | None:
-    texts = {
-        index: str(cell.value) for index, cell in enumerate(cells) if not _blank(getattr(cell, "value", None))
-    }
-    matched = {index: HEADER_LOOKUP.get(header_key(text)) for index, text in texts.items()}
-    if sum(1 for key in matched.values() if key) < 2 and "name" not in matched.values():
-        return None  # a title row, or no headings at all
-    keys, labels, errors = {}, {}, []
-    for index, text in texts.items():
-        key = matched[index]
-        label = text.strip()
-        if key is None:
-            if header_key(text) not in IGNORED_KEYS:
-                errors.append(_error(number, label, "", _(
-                    "Unknown column. Rename it to one of the template's headings or delete it: "
-                    "its values would not be imported."
-                )))  # fmt: skip
-            continue
-        if key in labels:
-            errors.append(_error(number, label, "", _("This column appears twice (also as “%(other)s”).")
-                                 % {"other": labels[key]}))  # fmt: skip
-            continue
-        keys[index], labels[key] = key, label
-    for column in COLUMNS:
-        if column.required and column.key not in labels:
-            errors.append(_error(number, column.header, "", _("This required column is missing.")))
-    return Header(row=number, keys=keys, labels=labels, errors=errors)
-
-
 # --- Validation -----------------------------------------------------------------------------------------
 
 
-class _CellProblem(Exception):
-    pass
-
-
-def _display(value) -> str:
-    value = getattr(value, "text", value)  # an ArrayFormula
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _plain(value) -> str:
-    """Text of a code-like value: numbers without a decimal point, full-width characters made half-width."""
-    return unicodedata.normalize("NFKC", _display(value)).strip()
-
-
 def _text(key: str, value) -> str:
-    text = _display(value)
-    limit = TEXT_LIMITS.get(key)
-    if limit and len(text) > limit:
-        raise _CellProblem(
-            _("At most %(limit)d characters (this has %(count)d).") % {"limit": limit, "count": len(text)}
-        )
-    return text
+    return check_length(display(value), TEXT_LIMITS.get(key))
 
 
 def _choice(lookup: dict[str, str], allowed: Iterable[str], value) -> str:
-    found = lookup.get(_fold(_display(value)))
+    found = lookup.get(fold(display(value)))
     if found is None:
-        raise _CellProblem(
-            _("Not an allowed value. Use one of: %(values)s.") % {"values": "、".join(allowed)}
-        )
+        raise CellProblem(_("Not an allowed value. Use one of: %(values)s.") % {"values": "、".join(allowed)})
     return found
 
 
 def _credit_code(value) -> str:
-    code = normalise_credit_code(_plain(value))
+    code = normalise_credit_code(plain(value))
     problem = credit_code_problem(code)
     if problem:
-        raise _CellProblem(problem)
+        raise CellProblem(problem)
     return code
 
 
 def _division_code(value) -> str:
-    code = re.sub(r"\s+", "", _plain(value))
+    code = re.sub(r"\s+", "", plain(value))
     if not re.fullmatch(r"\d{6}", code):
-        raise _CellProblem(_("A division code has 6 digits (GB/T 2260), e.g. 370303."))
+        raise CellProblem(_("A division code has 6 digits (GB/T 2260), e.g. 370303."))
     return code
 
 
@@ -609,89 +328,67 @@ _INDUSTRY = re.compile(r"([A-T])?\s*(\d{1,2})(?!\d)")
 
 
 def _industry(value) -> tuple[str, str]:
-    text = _plain(value).upper()
+    text = plain(value).upper()
     match = _INDUSTRY.match(text)
     if not match:
         if re.fullmatch(r"[A-T]", text):
-            raise _CellProblem(
-                _("Give the 2-digit industry division (e.g. 36), not only the section letter.")
-            )
-        raise _CellProblem(_("Give the 2-digit industry division of GB/T 4754-2017, e.g. 36 or C36."))
+            raise CellProblem(_("Give the 2-digit industry division (e.g. 36), not only the section letter."))
+        raise CellProblem(_("Give the 2-digit industry division of GB/T 4754-2017, e.g. 36 or C36."))
     return match.group(1) or "", match.group(2).zfill(2)
 
 
-_DATE_PATTERNS = (
-    re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"),
-    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?"),
-    re.compile(r"(\d{4})(\d{2})(\d{2})"),
-)
+_NOT_A_DATE = gettext_lazy("Not a date. Write it as 2024-03-01, 2024/3/1 or 2024年3月1日, or format the cell "
+                           "as a date.")  # fmt: skip
 
 
 def _date(value) -> date:
-    if isinstance(value, datetime):
-        parsed = value.date()
-    elif isinstance(value, date):
-        parsed = value
-    else:
-        text = _plain(value)
-        parsed = None
-        for pattern in _DATE_PATTERNS:
-            match = pattern.fullmatch(text)
-            if match:
-                try:
-                    parsed = date(*(int(part) for part in match.groups()))
-                except ValueError as exc:
-                    raise _CellProblem(_("This date does not exist.")) from exc
-                break
-        if parsed is None:
-            raise _CellProblem(_("Not a date. Write it as 2024-03-01, 2024/3/1 or 2024年3月1日, or format the cell "
-                                 "as a date."))  # fmt: skip
+    parsed = read_date(value, _NOT_A_DATE)
     if parsed > timezone.localdate():
-        raise _CellProblem(_("The admission date cannot be in the future."))
+        raise CellProblem(_("The admission date cannot be in the future."))
     if parsed.year < 1949:
-        raise _CellProblem(_("The date is too early; check the year."))
+        raise CellProblem(_("The date is too early; check the year."))
     return parsed
 
 
 def _count(value) -> int:
     if isinstance(value, bool):
-        raise _CellProblem(_("Enter a whole number of 0 or more."))
+        raise CellProblem(_("Enter a whole number of 0 or more."))
     if isinstance(value, int):
         number = value
     elif isinstance(value, float):
         if not value.is_integer():
-            raise _CellProblem(_("Enter a whole number of 0 or more."))
+            raise CellProblem(_("Enter a whole number of 0 or more."))
         number = int(value)
     else:
-        text = re.sub(r"[\s,]", "", _plain(value))
+        text = re.sub(r"[\s,]", "", plain(value))
         if text.endswith("人"):
             text = text[:-1]
         if not re.fullmatch(r"-?\d+(\.0+)?", text):
-            raise _CellProblem(_("Enter a whole number of 0 or more."))
+            raise CellProblem(_("Enter a whole number of 0 or more."))
         number = int(text.split(".")[0])
     if number < 0:
-        raise _CellProblem(_("Enter a whole number of 0 or more."))
+        raise CellProblem(_("Enter a whole number of 0 or more."))
     if number > MAX_COUNT:
-        raise _CellProblem(_("This number is too large."))
+        raise CellProblem(_("This number is too large."))
     return number
 
 
 def _yes_no(value) -> bool:
     if isinstance(value, bool):
         return value
-    folded = _fold(_display(value))
+    folded = fold(display(value))
     if folded in YES_VALUES:
         return True
     if folded in NO_VALUES:
         return False
-    raise _CellProblem(_("Write 是 or 否."))
+    raise CellProblem(_("Write 是 or 否."))
 
 
 def _specialty_codes(value) -> list[str]:
-    codes = [code for code in re.split(r"[、,，;；/\s]+", _plain(value)) if code]
+    codes = [code for code in re.split(r"[、,，;；/\s]+", plain(value)) if code]
     wrong = [code for code in codes if not re.fullmatch(r"\d{6}", code)]
     if wrong:
-        raise _CellProblem(
+        raise CellProblem(
             _("Specialty codes have 6 digits and are separated by 、 or a comma; not a code: %(codes)s.")
             % {"codes": "、".join(wrong[:10])}
         )
@@ -699,59 +396,48 @@ def _specialty_codes(value) -> list[str]:
 
 
 def _mobile(value) -> str:
-    text = re.sub(r"[\s\-()]", "", _plain(value))
+    text = re.sub(r"[\s\-()]", "", plain(value))
     if text.startswith("+86"):
         text = text[3:]
     elif len(text) == 13 and text.startswith("86"):
         text = text[2:]
     if not re.fullmatch(r"1[3-9]\d{9}", text):
-        raise _CellProblem(_("Enter an 11-digit mainland mobile number, e.g. 13800000000."))
+        raise CellProblem(_("Enter an 11-digit mainland mobile number, e.g. 13800000000."))
     return text
 
 
 def _email(value) -> str:
-    text = _plain(value)
+    text = plain(value)
     try:
         validate_email(text)
     except ValidationError as exc:
-        raise _CellProblem(_("Not a valid e-mail address.")) from exc
+        raise CellProblem(_("Not a valid e-mail address.")) from exc
     if len(text) > 254:
-        raise _CellProblem(_("Not a valid e-mail address."))
+        raise CellProblem(_("Not a valid e-mail address."))
     return text
 
 
 def _website(value) -> str:
-    text = _plain(value)
+    text = plain(value)
     if not re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE):
         text = f"http://{text}"
     try:
         URLValidator(schemes=["http", "https"])(text)
     except ValidationError as exc:
-        raise _CellProblem(_("Not a valid web address.")) from exc
-    if len(text) > 200:
-        raise _CellProblem(
-            _("At most %(limit)d characters (this has %(count)d).") % {"limit": 200, "count": len(text)}
-        )
-    return text
+        raise CellProblem(_("Not a valid web address.")) from exc
+    return check_length(text, 200)
 
 
-class Validator:
+class Validator(RowValidator):
     """Checks rows; reference codes and registered units are read once per file (set-based)."""
 
     def __init__(self, alliance, header: Header):
+        super().__init__(header, LAYOUT)
         self.alliance = alliance
-        self.header = header
-        self.errors: list[dict] = list(header.errors)
         self.kinds = _choice_lookup(KIND_VALUES, MemberKind)
         self.roles = _choice_lookup(COUNCIL_ROLE_VALUES, CouncilRole)
         self.ownerships = _choice_lookup(OWNERSHIP_VALUES, Ownership)
         self.levels = _choice_lookup(SCHOOL_LEVEL_VALUES, SchoolLevel)
-
-    def label(self, key: str) -> str:
-        return self.header.labels.get(key) or COLUMNS_BY_KEY[key].header
-
-    def add(self, row: int, key: str, value, message) -> None:
-        self.errors.append(_error(row, self.label(key), value, message))
 
     def validate(
         self, rows: Iterable[SheetRow], progress: Callable[[int], None] | None = None
@@ -773,10 +459,8 @@ class Validator:
         cells = row.cells
         values: dict[str, object] = {}
         for key, cell in cells.items():
-            if cell.formula or (isinstance(cell.value, str) and cell.value.lstrip().startswith("=")):
-                self.add(row.number, key, cell.value, _(
-                    "Formulas are not accepted. Enter the value itself (copy the cells and paste them as values)."
-                ))  # fmt: skip
+            if is_formula(cell):
+                self.add(row.number, key, cell.value, formulas_refused())
                 continue
             values[key] = cell.value
         parsers = {
@@ -799,7 +483,7 @@ class Validator:
         if "kind" in values:
             try:
                 kind = clean["kind"] = parsers["kind"](values["kind"])
-            except _CellProblem as problem:
+            except CellProblem as problem:
                 self.add(row.number, "kind", values["kind"], problem)
         for key, value in values.items():
             if key == "kind":
@@ -811,11 +495,9 @@ class Validator:
                 continue
             try:
                 clean[key] = parsers[key](value)
-            except _CellProblem as problem:
+            except CellProblem as problem:
                 self.add(row.number, key, value, problem)
-        for key in ("name", "kind", "credit_code"):
-            if key not in cells and key in self.header.labels:
-                self.add(row.number, key, "", _("Required: this cell is empty."))
+        self.check_required(row)
         if clean.get("council_role", CouncilRole.MEMBER) != CouncilRole.MEMBER and "admitted_on" not in cells:
             self.add(row.number, "council_role", values.get("council_role"),
                      _("Only members hold a council role: give the admission date (入会日期) or leave this empty."))  # fmt: skip
@@ -888,13 +570,13 @@ class Validator:
             if row.profile["credit_code"]:
                 by_code[row.profile["credit_code"]].append(row)
             if row.profile["name"]:
-                by_name[_fold(row.profile["name"])].append(row)
+                by_name[fold(row.profile["name"])].append(row)
         registered_codes, registered_names = {}, {}
         for code, name in MemberUnit.objects.filter(alliance=self.alliance).values_list(
             "credit_code", "name"
         ):
             registered_codes[code] = name
-            registered_names[_fold(name)] = name
+            registered_names[fold(name)] = name
         for groups, key, registered in ((by_code, "credit_code", registered_codes),
                                         (by_name, "name", registered_names)):  # fmt: skip
             for value, group in groups.items():
@@ -963,14 +645,10 @@ def import_rows(
 
     parsed = validator.validate(rows, validated)
     if not parsed and not validator.errors:
-        validator.errors.append(_file_error(_no_rows()))
+        validator.errors.append(file_error(no_data_rows()))
     if validator.errors:
         return 0, validator.errors, {}
     return _register(alliance, parsed, filename=filename, progress=progress, job=job)
-
-
-def _no_rows() -> str:
-    return _("The file has no data rows below the headings.")
 
 
 def _register(alliance, rows: list[ImportRow], *, filename, progress, job) -> tuple[int, list[dict], dict]:
@@ -995,7 +673,7 @@ def _register(alliance, rows: list[ImportRow], *, filename, progress, job) -> tu
         detail = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)[:200]
         message = _("Nothing was imported: a row clashes with a unit registered meanwhile (%(detail)s). "
                     "Upload the file again to see the current problems.") % {"detail": detail}  # fmt: skip
-        return 0, [_error(None, "", "", message)], {}
+        return 0, [file_error(message)], {}
     return len(rows), [], counts
 
 
@@ -1012,32 +690,8 @@ def _message(created: int, errors: list[dict]) -> str:
     if errors:
         if len(errors) == 1 and errors[0]["row"] is None:
             return _("Nothing was imported: %(reason)s") % {"reason": errors[0]["message"]}
-        return _(
-            "Nothing was imported: %(count)d problems were found. Correct the file and upload it again."
-        ) % {"count": len(errors)}
+        return problems_found(len(errors))
     return _("%(count)d member units imported.") % {"count": created}
-
-
-def build_error_report(errors: list[dict]) -> bytes:
-    """The problems as an XLSX, one line per problem; every cell is written formula-safe."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = str(_("Errors"))[:31]
-    sheet.append([_("Row"), _("Column"), _("Value"), _("Problem")])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for error in errors:
-        sheet.append([error["row"] if error["row"] is not None else "", safe_cell(error["column"]),
-                      safe_cell(error["value"]), safe_cell(error["message"])])  # fmt: skip
-    for letter, width in zip("ABCD", (8, 22, 30, 80), strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A2"
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def error_report_filename(job: Job | None = None) -> str:
@@ -1055,7 +709,7 @@ def start_import(*, alliance, upload, requested_by) -> ImportOutcome:
     filename = (getattr(upload, "name", "") or "upload.xlsx")[:200]
     try:
         data = read_upload(upload)
-        with WorkbookReader(data) as reader:
+        with WorkbookReader(data, LAYOUT) as reader:
             header = reader.header
             rows = []
             for row in reader.rows():
@@ -1064,7 +718,7 @@ def start_import(*, alliance, upload, requested_by) -> ImportOutcome:
                     break
     except ImportFileError as exc:
         _audit_refusal(alliance, filename, str(exc))
-        return ImportOutcome(errors=[_file_error(str(exc))], error_count=1)
+        return ImportOutcome(errors=[file_error(str(exc))], error_count=1)
     if len(rows) > IMPORT_INLINE_LIMIT:
         job = _start_job(alliance=alliance, data=data, filename=filename, requested_by=requested_by)
         return ImportOutcome(job=job)
@@ -1137,13 +791,13 @@ def run_import_job(job: Job, report_progress) -> JobOutcome:
             except FileNotFoundError as exc:
                 raise ImportFileError(_("The uploaded file is no longer stored; upload it again.")) from exc
             report_progress(1, _("Reading the file"))
-            with WorkbookReader(data) as reader:
+            with WorkbookReader(data, LAYOUT) as reader:
                 estimate = max(reader.estimated_rows, 1)
                 rows = list(reader.rows(lambda done: report_progress(
                     min(39, done * 40 // estimate), _("Read %(done)d rows") % {"done": done})))  # fmt: skip
                 header = reader.header
         except ImportFileError as exc:
-            errors = [_file_error(str(exc))]
+            errors = [file_error(str(exc))]
             _audit_refusal(job.alliance, filename, str(exc))
             result = _result(filename, 0, 0, errors, {})
         else:
@@ -1182,31 +836,16 @@ def _job_outcome(job: Job, result: dict, errors: list[dict] | None = None) -> Jo
 def build_template() -> bytes:
     """The import template: the data sheet with headings, dropdowns and text formats, and the instructions."""
     from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = DATA_SHEET
-    sheet.append([column.template_header for column in COLUMNS])
-    required_fill, optional_fill = (
-        PatternFill("solid", fgColor="FDE9D9"),
-        PatternFill("solid", fgColor="EEF3F8"),
-    )
+    write_headings(sheet, COLUMNS, starred=True)
     last = TEMPLATE_DATA_ROWS + 1
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True, color="C00000" if column.required else "000000")
-        cell.fill = required_fill if column.required else optional_fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.comment = Comment(str(column.help), "Chanjiao", width=260, height=110)
-        sheet.column_dimensions[letter].width = column.width
-        if column.text:
-            sheet.column_dimensions[letter].number_format = "@"
-        target = f"{letter}2:{letter}{last}"
         validation = None
         if column.choices:
             validation = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=True,
@@ -1217,12 +856,7 @@ def build_template() -> bytes:
                                         showErrorMessage=True, errorStyle="warning")  # fmt: skip
             validation.error = str(_("Enter a whole number of 0 or more."))
         if validation is not None:
-            validation.errorTitle = column.header
-            validation.promptTitle, validation.prompt = column.header, str(column.help)[:250]
-            validation.showInputMessage = True
-            validation.add(target)
-            sheet.add_data_validation(validation)
-    sheet.row_dimensions[1].height = 30
+            add_validation(sheet, validation, column, f"{letter}2:{letter}{last}")
     sheet.freeze_panes = "B2"
     _instructions(workbook.create_sheet(INSTRUCTIONS_SHEET))
     buffer = BytesIO()
@@ -1231,9 +865,8 @@ def build_template() -> bytes:
 
 
 def _instructions(sheet) -> None:
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
 
-    bold = Font(bold=True)
     sheet.append([_("How to fill in the member import template")])
     sheet["A1"].font = Font(bold=True, size=14)
     notes = [
@@ -1251,25 +884,6 @@ def _instructions(sheet) -> None:
           "background.") % {"rows": MAX_ROWS, "size": filesizeformat(MAX_FILE_BYTES), "inline": IMPORT_INLINE_LIMIT},
         _("Columns named 序号 or 备注 are ignored; any other extra column is reported as unknown."),
     ]  # fmt: skip
-    for number, note in enumerate(notes, start=1):
-        sheet.append([f"{number}. {note}"])
-    sheet.append([])
-    sheet.append([_("Column"), _("Required"), _("What to enter"), _("Allowed values")])
-    for cell in sheet[sheet.max_row]:
-        cell.font = bold
-    for column in COLUMNS:
-        sheet.append([column.template_header, _("Yes") if column.required else "", str(column.help),
-                      "、".join(column.choices)])  # fmt: skip
-    sheet.append([])
-    sheet.append([_("Example (a row as it would look on the data sheet; do not copy it there):")])
-    sheet.cell(row=sheet.max_row, column=1).font = bold
-    start = sheet.max_row + 1
-    sheet.append([column.template_header for column in COLUMNS])
-    sheet.append([str(column.example) for column in COLUMNS])
-    for cell in sheet[start]:
-        cell.font = bold
+    write_instructions(sheet, notes, COLUMNS, starred=True, choices=True)
     for letter, width in zip("ABCD", (24, 10, 70, 60), strict=True):
         sheet.column_dimensions[letter].width = width
-    for row in sheet.iter_rows(min_row=2, max_row=start - 1):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -23,20 +23,22 @@ from io import BytesIO
 from xml.sax.saxutils import escape
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from alliances.audit import record_event
 from alliances.personal_data import decrypt
-from alliances.spreadsheets import safe_cell
+from alliances.spreadsheets import XLSX_CONTENT_TYPE, safe_cell
 
 from .calculation import rule_label
 from .models import CalculationRun, Disbursement, DisbursementShare, RunLine
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "0.00"
 CHUNK = 2000
 LIST_HEADERS = ["序号", "企业名称", "统一社会信用代码", "开户名", "开户银行", "银行账号", "金额（元）"]
@@ -56,6 +58,21 @@ RULE_NAMES = {
     "award_level_missing": "未注明奖励级别", "award_rate_missing": "未设省级标准", "duplicate_paid_once": "同一学生只计发一次",
     "too_short": "短于最短实习期限", "dates_missing": "缺少起止日期",
 }  # fmt: skip
+
+
+def download_response(run: CalculationRun, *, user, reveal_accounts: bool) -> HttpResponse:
+    """The list as a download for the page and the API alike, audited with whether bank accounts were revealed.
+    The caller has already decided `reveal_accounts` from the role and the request."""
+    content = build(run, reveal_accounts=reveal_accounts, generated_by=user)
+    name = filename(run)
+    record_event(
+        "file.downloaded",
+        run,
+        detail={"file": name, "bank_accounts": "revealed" if reveal_accounts else "masked", "total": str(run.total)},
+    )
+    return HttpResponse(
+        content, content_type=XLSX_CONTENT_TYPE, headers={"Content-Disposition": content_disposition_header(True, name)}
+    )
 
 
 class DisbursementListMismatch(RuntimeError):

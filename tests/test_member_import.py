@@ -3,6 +3,7 @@ file checks, the background job for large files, constant queries and tenant iso
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import zipfile
 from io import BytesIO
@@ -15,12 +16,14 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
+from alliances.imports import WorkbookReader
 from alliances.jobs import run_job
 from alliances.models import AuditEntry, Job, JobStatus
+from alliances.spreadsheets import XLSX_CONTENT_TYPE
 from alliances.tenancy import scope
 from members import imports
 from members.identifiers import make_credit_code
-from members.imports import COLUMNS, IMPORT_JOB_KIND, Validator, WorkbookReader, build_template, start_import
+from members.imports import COLUMNS, IMPORT_JOB_KIND, Validator, build_template, start_import
 from members.models import (
     Contact,
     CouncilRole,
@@ -148,7 +151,7 @@ def errors_by_cell(errors) -> dict[tuple, str]:
 def test_template_has_the_headings_the_dropdowns_and_the_instructions(staff_client, alliance):
     response = staff_client.get(reverse("member-import-template", args=[alliance.slug]))
     assert response.status_code == 200
-    assert response["Content-Type"] == imports.XLSX_CONTENT_TYPE
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
     assert "attachment" in response["Content-Disposition"]
     workbook = load_workbook(BytesIO(response.content))
     assert workbook.sheetnames == ["成员单位", "填写说明"]
@@ -395,7 +398,7 @@ def test_too_many_rows_and_no_rows_are_refused(alliance, monkeypatch):
         "no data rows"
         in start_import(alliance=alliance, upload=upload(workbook_bytes([])), requested_by=None).file_error
     )
-    monkeypatch.setattr(imports, "MAX_ROWS", 5)
+    monkeypatch.setattr(imports, "LAYOUT", dataclasses.replace(imports.LAYOUT, max_rows=5))
     data = workbook_bytes([enterprise_row(n) for n in range(1, 7)])
     outcome = start_import(alliance=alliance, upload=upload(data), requested_by=None)
     assert "more than 5 data rows" in outcome.file_error
@@ -494,7 +497,7 @@ def test_a_job_cannot_be_pointed_at_another_file(alliance, staff_user, django_ca
 
 def _validation_queries(alliance, count: int) -> int:
     rows = [enterprise_row(n) if n % 2 else school_row(n) for n in range(1, count + 1)]
-    with WorkbookReader(workbook_bytes(rows)) as reader:
+    with WorkbookReader(workbook_bytes(rows), imports.LAYOUT) as reader:
         header, sheet_rows = reader.header, list(reader.rows())
     with scope(alliance.pk), CaptureQueriesContext(connection) as queries:
         validator = Validator(alliance, header)

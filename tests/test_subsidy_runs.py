@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from alliances.jobs import get_job_kind
 from alliances.models import AuditEntry, Job, JobStatus
 from alliances.permissions import Action, Role
-from subsidies import disbursement as disbursement_list
+from alliances.spreadsheets import XLSX_CONTENT_TYPE
 from subsidies.calculation import CalculationRefused
 from subsidies.jobs import CALCULATION_JOB_KIND
 from subsidies.models import CalculationRun, ClaimStatus, RateUnit, RunStatus
@@ -329,7 +329,7 @@ def test_a_finalised_run_cannot_be_calculated_again_by_any_path(alliance, admin_
 
 def _workbook(response):
     assert response.status_code == 200, response.status_code
-    assert response["Content-Type"] == disbursement_list.XLSX_CONTENT_TYPE
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
     return load_workbook(
         BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
     )
@@ -462,7 +462,7 @@ def test_api_calculate_list_retrieve_and_lists(
     assert lines["count"] == 6 and lines["results"][0]["rule"] == "post_semester"
     assert lines["results"][0]["resident_id"].startswith("3703****")
     download = client.get(api("download", run))
-    assert download.status_code == 200 and download["Content-Type"] == disbursement_list.XLSX_CONTENT_TYPE
+    assert download.status_code == 200 and download["Content-Type"] == XLSX_CONTENT_TYPE
 
 
 def test_api_steps_and_conflicts(alliance, staff_user, admin_user, bureau_user, client):

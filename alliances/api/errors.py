@@ -4,9 +4,21 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+# The body of every error answer, for the OpenAPI schema of the views that document their errors.
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.JSONField(allow_null=True)
+    status = serializers.IntegerField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()
 
 
 def exception_handler(exc, context):

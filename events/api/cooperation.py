@@ -23,6 +23,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
+from alliances.api.errors import ErrorSerializer
 from alliances.permissions import Action
 from members.filters import MemberUnitFilter
 from members.models import CURRENT_MEMBER_STATUSES, MemberUnit, Specialty
@@ -41,23 +42,8 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
-class _ErrorBody(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
-    status = serializers.IntegerField()
-
-
-class CooperationErrorSerializer(serializers.Serializer):
-    error = _ErrorBody()
-
-
-INVALID = OpenApiResponse(
-    CooperationErrorSerializer, description=_("Invalid input: `details` has the field errors.")
-)
-CONFLICT = OpenApiResponse(
-    CooperationErrorSerializer, description=_("The record's status does not allow it.")
-)
+INVALID = OpenApiResponse(ErrorSerializer, description=_("Invalid input: `details` has the field errors."))
+CONFLICT = OpenApiResponse(ErrorSerializer, description=_("The record's status does not allow it."))
 
 
 def run_service(call):

@@ -27,6 +27,7 @@ from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
+from alliances.api.errors import ErrorSerializer
 from alliances.governance import Resolution
 from alliances.permissions import Action
 from alliances.personal_data import mask_mobile
@@ -53,22 +54,9 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
-class EventErrorBody(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
-    status = serializers.IntegerField()
-
-
-class EventErrorSerializer(serializers.Serializer):
-    error = EventErrorBody()
-
-
-INVALID = OpenApiResponse(
-    EventErrorSerializer, description=_("Invalid input: `details` has the field errors.")
-)
+INVALID = OpenApiResponse(ErrorSerializer, description=_("Invalid input: `details` has the field errors."))
 CONFLICT = OpenApiResponse(
-    EventErrorSerializer, description=_("The event's or the registration's state does not allow it.")
+    ErrorSerializer, description=_("The event's or the registration's state does not allow it.")
 )
 
 

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from alliances.audit import record_event
 from alliances.generic import PAGE_SIZE, AllianceView
 from alliances.permissions import Action
-from alliances.spreadsheets import safe_cell
+from alliances.spreadsheets import XLSX_CONTENT_TYPE, safe_cell
 
 from ..activity import dormant_cutoff, dormant_members
 from ..forms.cooperation import DormantForm
@@ -78,7 +78,7 @@ class DormantMembersExportView(AllianceView, View):
         )  # fmt: skip
         response = HttpResponse(
             buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX_CONTENT_TYPE,
         )
         filename = _("dormant-members-%(date)s.xlsx") % {"date": timezone.localdate().isoformat()}
         response["Content-Disposition"] = content_disposition_header(True, filename)

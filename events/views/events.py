@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView
 
+from alliances.forms import attach_errors
 from alliances.generic import AllianceDetailView, AllianceListView, AllianceObjectMixin, AllianceView
 from alliances.permissions import Action
 from alliances.personal_data import mask_mobile
@@ -47,14 +48,6 @@ from ..models import (
 )
 from ..services import events as services
 from ..services import registrations as registration_services
-
-
-def attach_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def message_errors(request, exc: ValidationError) -> None:

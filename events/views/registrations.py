@@ -25,17 +25,18 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from alliances.audit import record_event
+from alliances.forms import attach_errors
 from alliances.generic import AllianceObjectMixin, AllianceView
 from alliances.permissions import Action
 from alliances.personal_data import mask_mobile
-from alliances.spreadsheets import safe_cell
+from alliances.spreadsheets import XLSX_CONTENT_TYPE, safe_cell
 from members.models import MemberUnit
 
 from ..forms.events import RegistrationForm, StaffRegistrationForm
 from ..models import Event, EventStatus, Registration, RegistrationStatus
 from ..services import events as event_services
 from ..services import registrations as services
-from .events import attach_errors, message_errors, to_event
+from .events import message_errors, to_event
 
 
 def check_in_url(request, registration: Registration) -> str:
@@ -315,7 +316,7 @@ class EventAttendanceExportView(AllianceView, VisibleEventObjectMixin, View):
         workbook.save(buffer)
         response = HttpResponse(
             buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX_CONTENT_TYPE,
         )
         response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
         return response

@@ -12,6 +12,7 @@ from django.views import View
 from django_ratelimit.decorators import ratelimit
 
 from alliances.audit import acting_as
+from alliances.forms import attach_errors
 from alliances.governance_services import current_charter
 from alliances.middleware import public_alliance_view
 from alliances.net import client_address
@@ -20,7 +21,6 @@ from .. import services
 from ..applications import unit_for_information_token
 from ..forms import ApplicationForm, ProvideInformationForm
 from ..models import MemberStatus
-from .units import _attach_errors
 
 # Per address: a handful of applications an hour is plenty for a real applicant and stops a flood.
 APPLY_RATE = "10/h"
@@ -52,7 +52,7 @@ class ApplyView(View):
                     )  # fmt: skip
                     services.set_specialties(unit, form.cleaned_data.get("specialties") or [])
             except ValidationError as exc:
-                _attach_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 request.session["applied_unit_name"] = unit.name
                 return redirect("member-apply-done", alliance_slug=alliance_slug)
@@ -106,7 +106,7 @@ class ProvideInformationView(View):
                         unit, note=form.cleaned_data["note"], documents=form.cleaned_data["documents"]
                     )
             except ValidationError as exc:
-                _attach_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 return render(request, "members/apply_info.html", {"alliance": request.alliance, "done": True})
         return self._render(request, unit, form)

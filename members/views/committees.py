@@ -13,12 +13,12 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
+from alliances.forms import attach_errors
 from alliances.generic import AllianceDetailView, AllianceListView, AllianceObjectMixin, AllianceView
 from alliances.permissions import Action
 
 from .. import services
 from ..models import CURRENT_MEMBER_STATUSES, Committee, MemberUnit
-from .units import _attach_errors
 
 
 class CommitteeForm(forms.Form):
@@ -63,7 +63,7 @@ class CommitteeCreateView(AllianceView, FormView):
         try:
             committee = services.create_committee(alliance=self.alliance, **form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Committee %(name)s created.") % {"name": committee.name})
         return redirect("committee-detail", alliance_slug=self.alliance.slug, committee_id=committee.pk)
@@ -105,7 +105,7 @@ class CommitteeEditView(AllianceView, AllianceObjectMixin, FormView):
         try:
             services.update_committee(self.committee, form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("The committee has been saved."))
         return redirect("committee-detail", alliance_slug=self.alliance.slug, committee_id=self.committee.pk)

@@ -14,6 +14,7 @@ from django.views.generic import FormView
 from alliances.generic import AllianceDetailView, AllianceView
 from alliances.models import Job
 from alliances.permissions import Action
+from alliances.spreadsheets import XLSX_CONTENT_TYPE
 from alliances.views import audited_file_response
 
 from ..imports import (
@@ -21,7 +22,6 @@ from ..imports import (
     IMPORT_JOB_KIND,
     MAX_FILE_BYTES,
     MAX_ROWS,
-    XLSX_CONTENT_TYPE,
     build_error_report,
     build_template,
     error_report_filename,

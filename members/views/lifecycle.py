@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
+from alliances.forms import attach_errors
 from alliances.generic import AllianceObjectMixin, AllianceView
 from alliances.governance_services import current_charter
 from alliances.permissions import Action
@@ -22,7 +23,6 @@ from ..models import (
     RequestStatus,
     WithdrawalRequest,
 )
-from .units import _attach_errors
 
 
 def _run(name: str, unit: MemberUnit, data: dict):
@@ -91,7 +91,7 @@ class MemberTransitionView(AllianceView, AllianceObjectMixin, FormView):
         try:
             _run(self.transition_name, self.unit, form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         self.unit.refresh_from_db()
         messages.success(

@@ -7,8 +7,6 @@ queryset: no page here takes a unit id from the user.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Prefetch
@@ -22,9 +20,11 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 
 from alliances.audit import record_event
+from alliances.forms import attach_errors
 from alliances.generic import AllianceDetailView, AllianceView
 from alliances.governance_services import current_charter
 from alliances.permissions import Action
+from alliances.views import document_file_response
 
 from .. import services
 from ..certificates import (
@@ -248,7 +248,7 @@ class MyUnitEditView(OwnUnitMixin, View):
                     reason=form.cleaned_data.get("reason", ""),
                 )  # fmt: skip
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_errors(form, exc)
                 form.add_error(None, _("Nothing was saved; correct the form and save again."))
             else:
                 self._tell(form, bool(changes) or specialties is not None, change_request)
@@ -267,14 +267,6 @@ class MyUnitEditView(OwnUnitMixin, View):
             )  # fmt: skip
         if not changed and change_request is None:
             messages.info(self.request, _("Nothing was changed."))
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class MyUnitWithdrawView(OwnUnitMixin, View):
@@ -325,7 +317,7 @@ class MyUnitWithdrawView(OwnUnitMixin, View):
                     documents=data["documents"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -388,20 +380,10 @@ class MyUnitCertificateView(OwnUnitMixin, View):
 
 def document_response(document: MemberDocument) -> FileResponse:
     """Serve a member document as an attachment with its stored content type; audited."""
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    record_event(
-        "member.document_downloaded", document,
+    return document_file_response(
+        document, "member.document_downloaded", document,
         detail={"member_unit": document.member_unit_id, "title": document.title[:200]},
     )  # fmt: skip
-    stored_name = Path(document.file.name).name
-    suffix = Path(stored_name).suffix
-    filename = (
-        document.title if document.title.lower().endswith(suffix.lower()) else f"{document.title}{suffix}"
-    )
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=document.content_type)
 
 
 class MemberDocumentView(AllianceDetailView):

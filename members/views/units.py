@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView
 
+from alliances.forms import attach_errors
 from alliances.generic import AllianceDetailView, AllianceListView, AllianceObjectMixin, AllianceView
 from alliances.jobs import enqueue_job
 from alliances.permissions import Action
@@ -140,16 +141,9 @@ class MemberFormMixin:
             try:
                 return self.save(form, contact_rows(formset))
             except ValidationError as exc:
-                _attach_errors(form, exc)
+                attach_errors(form, exc)
         return self.render_to_response(self.get_context_data(form=form, formset=formset))
 
-
-def _attach_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class MemberCreateView(AllianceView, MemberFormMixin, FormView):

@@ -32,6 +32,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
+from alliances.api.errors import ErrorSerializer
 from alliances.permissions import Action
 
 from ..filters import PeriodFilter, ProgramFilter
@@ -47,19 +48,8 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class ProgramErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
-    status = serializers.IntegerField()
-
-
-class ProgramErrorSerializer(serializers.Serializer):
-    error = ProgramErrorBodySerializer()
-
-
-INVALID = OpenApiResponse(ProgramErrorSerializer, description=_("Invalid input: `details` has the errors."))
-CONFLICT = OpenApiResponse(ProgramErrorSerializer, description=_("Used by claims or calculation runs."))
+INVALID = OpenApiResponse(ErrorSerializer, description=_("Invalid input: `details` has the errors."))
+CONFLICT = OpenApiResponse(ErrorSerializer, description=_("Used by claims or calculation runs."))
 
 
 def run_service(call):

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -34,9 +32,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
+from alliances.api.errors import ErrorSerializer
 from alliances.api.serializers import JobSerializer
-from alliances.audit import record_event
 from alliances.permissions import Action
+from alliances.spreadsheets import XLSX_CONTENT_TYPE
 
 from .. import disbursement as disbursement_list
 from ..calculation import rule_label
@@ -54,19 +53,8 @@ class RunConflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class RunErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
-    status = serializers.IntegerField()
-
-
-class RunErrorSerializer(serializers.Serializer):
-    error = RunErrorBodySerializer()
-
-
-INVALID = OpenApiResponse(RunErrorSerializer, description=_("Invalid input: `details` has the errors."))
-CONFLICT = OpenApiResponse(RunErrorSerializer, description=_("The run's state does not allow the step."))
+INVALID = OpenApiResponse(ErrorSerializer, description=_("Invalid input: `details` has the errors."))
+CONFLICT = OpenApiResponse(ErrorSerializer, description=_("The run's state does not allow the step."))
 
 
 def run_service(call):
@@ -354,7 +342,7 @@ class CalculationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Al
     @extend_schema(
         parameters=[OpenApiParameter("accounts", str, enum=["masked", "full"], description=_(
             "`full`: complete bank account numbers (roles that may reveal personal data; audited)."))],
-        responses={(200, disbursement_list.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
         summary=_("The disbursement list (XLSX)"),
     )  # fmt: skip
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -363,19 +351,4 @@ class CalculationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Al
         reveal = request.query_params.get("accounts") == "full" and self.membership.can(
             Action.REVEAL_PERSONAL_DATA
         )
-        content = disbursement_list.build(run, reveal_accounts=reveal, generated_by=request.user)
-        name = disbursement_list.filename(run)
-        record_event(
-            "file.downloaded",
-            run,
-            detail={
-                "file": name,
-                "bank_accounts": "revealed" if reveal else "masked",
-                "total": str(run.total),
-            },
-        )
-        return HttpResponse(
-            content,
-            content_type=disbursement_list.XLSX_CONTENT_TYPE,
-            headers={"Content-Disposition": content_disposition_header(True, name)},
-        )
+        return disbursement_list.download_response(run, user=request.user, reveal_accounts=reveal)

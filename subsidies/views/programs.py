@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
+from alliances.forms import attach_errors
 from alliances.generic import AllianceDetailView, AllianceListView, AllianceObjectMixin, AllianceView
 from alliances.permissions import Action
 
@@ -24,14 +25,6 @@ from ..services import programs as services
 
 MONEY_FIELDS = {"rate", "secondary_rate", "cap_per_enterprise", "budget"}
 PERCENT_FIELDS = {"max_intern_share", "min_host_share"}
-
-
-def _attach_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def display_value(version: ProgramVersion, name: str) -> str:
@@ -98,7 +91,7 @@ class ProgramCreateView(AllianceView, FormView):
         try:
             program = services.create_program(self.alliance, actor=self.request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -173,7 +166,7 @@ class ProgramEditView(AllianceView, AllianceObjectMixin, FormView):
                 **{name: form.cleaned_data[name] for name in form.Meta.fields},
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("The program has been saved."))
         return redirect("program-detail", alliance_slug=self.alliance.slug, program_id=self.program.pk)
@@ -224,7 +217,7 @@ class ProgramVersionCreateView(AllianceView, AllianceObjectMixin, FormView):
                 actor=self.request.user, **values,
             )  # fmt: skip
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -280,7 +273,7 @@ class ProgramVersionEditView(AllianceView, AllianceObjectMixin, FormView):
                 messages.error(self.request, message)
             return redirect("program-detail", alliance_slug=self.alliance.slug, program_id=self.program.pk)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Version %(number)d has been saved.") % {"number": version.number})
         return redirect("program-detail", alliance_slug=self.alliance.slug, program_id=self.program.pk)
@@ -315,7 +308,7 @@ class PeriodCreateView(AllianceView, FormView):
         try:
             period = services.create_period(self.alliance, actor=self.request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -348,7 +341,7 @@ class PeriodEditView(AllianceView, AllianceObjectMixin, FormView):
         try:
             services.update_period(self.period, actor=self.request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Period %(name)s has been saved.") % {"name": self.period.name})
         return redirect("period-list", alliance_slug=self.alliance.slug)

@@ -9,15 +9,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 from django_htmx.http import HttpResponseClientRefresh
 
-from alliances.audit import record_event
+from alliances.forms import attach_errors
 from alliances.generic import (
     PAGE_SIZE,
     AllianceDetailView,
@@ -88,8 +87,7 @@ class RunCalculateView(AllianceView, FormView):
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         messages.info(self.request, _("The calculation has started; this page shows how far it got."))
         return redirect("subsidy-run-detail", alliance_slug=self.alliance.slug, calculationrun_id=run.pk)
@@ -207,8 +205,7 @@ class RunStepView(AllianceView, AllianceObjectMixin, FormView):
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         return redirect("subsidy-run-detail", alliance_slug=self.alliance.slug, calculationrun_id=self.run.pk)
 
@@ -263,19 +260,4 @@ class RunDownloadView(AllianceDetailView):
     def get(self, request, *args, **kwargs):
         run = self.get_object()
         reveal = request.GET.get("accounts") == "full" and self.membership.can(Action.REVEAL_PERSONAL_DATA)
-        content = disbursement_list.build(run, reveal_accounts=reveal, generated_by=request.user)
-        name = disbursement_list.filename(run)
-        record_event(
-            "file.downloaded",
-            run,
-            detail={
-                "file": name,
-                "bank_accounts": "revealed" if reveal else "masked",
-                "total": str(run.total),
-            },
-        )
-        return HttpResponse(
-            content,
-            content_type=disbursement_list.XLSX_CONTENT_TYPE,
-            headers={"Content-Disposition": content_disposition_header(True, name)},
-        )
+        return disbursement_list.download_response(run, user=request.user, reveal_accounts=reveal)
