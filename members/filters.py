@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from .models import (
     CURRENT_MEMBER_STATUSES,
@@ -49,6 +50,17 @@ class RegionFilter(django_filters.CharFilter):
         return qs.filter(division_code__startswith=prefix)
 
 
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Sorts by the chosen fields, then by name and id: units that tie (same admission date, same status) keep one
+    order, so pages never repeat or skip a unit and the page, its export and the API agree."""
+
+    def filter(self, qs, value):
+        ordered = super().filter(qs, value)
+        if value in EMPTY_VALUES:
+            return ordered
+        return ordered.order_by(*ordered.query.order_by, "name", "pk")
+
+
 class MemberUnitFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(label=_("Type"), choices=MemberKind.choices)
@@ -63,7 +75,7 @@ class MemberUnitFilter(django_filters.FilterSet):
     )
     industry_division = django_filters.CharFilter(label=_("Industry division code"), field_name="industry_division")
     region = RegionFilter(label=_("Region (division code)"))
-    sort = django_filters.OrderingFilter(
+    sort = StableOrderingFilter(
         label=_("Sort by"),
         fields=[(key, key) for key, _label in SORTS],
         field_labels=dict(SORTS),
