@@ -2,7 +2,8 @@
 
 Used by the claim pages (before submitting), by submission (server side) and by reviewers. Every finding has a
 stable `code` (documented in docs/architecture.md, "Subsidies"), a severity (`error` stops submission and
-approval, `warning` informs the reviewer) and a message in the active language with the numbers in it.
+approval, `warning` informs the reviewer) and a message with the numbers in it, kept as its English source text and
+parameters and rendered in the reader's language when it is shown (subsidies/findings.py).
 
 - `check_claim(claim)` → {line pk: [Finding]} for every line, plus the claim's own findings under key 0.
 - `refresh_claim_checks(claim)` runs it and stores each line's `problems` and `has_errors` with one
@@ -15,7 +16,9 @@ period, enterprise and version; its lines with their schools; the division codes
 other claims' lines with the same students (by keyed hash, never by plaintext).
 
 Which checks apply depends on the program's kind (`KIND_CHECKS`): an internship post subsidy gets all of
-them; an order-class employment subsidy the ID, duplicate, school and agreement checks; a public training base
+them; an order-class employment subsidy the ID, duplicate, school and agreement checks and those of the order class
+the line names (a class of the claiming enterprise, in force or completed, graduating in time for the period, no
+more lines than the graduates it employed: one more query); a public training base
 the ID, age and duplicate checks; a quality specialty award only the award level. The claim-level checks
 (a version in force, the enterprise a current member, at least one line) apply to every kind.
 """
@@ -29,13 +32,15 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from stdnum.cn import ric
 
 from alliances.personal_data import decrypt
+from events.models import CooperationKind
+from events.services.cooperation import SUBSIDY_STATUSES
 from members.models import CURRENT_MEMBER_STATUSES, Division, MemberKind
 
+from .findings import ERROR, WARNING, Finding, label, stored_key
 from .models import (
     Claim,
     ClaimLine,
@@ -52,22 +57,7 @@ from .models import (
 )
 from .services.programs import KIND_DEFAULTS, version_for_claim
 
-ERROR, WARNING = "error", "warning"
 CLAIM = 0  # the key of the claim's own findings in check_claim's answer
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    severity: str  # "error" | "warning"
-    message: str
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == ERROR
-
-    def as_dict(self) -> dict:
-        return {"code": self.code, "severity": self.severity, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -117,6 +107,15 @@ CHECKS: dict[str, CheckInfo] = {
     "pay_missing": CheckInfo(gettext_lazy("Monthly pay given"), WARNING, "line"),
     "pay_not_positive": CheckInfo(gettext_lazy("Monthly pay above zero"), ERROR, "line"),
     "award_level_missing": CheckInfo(gettext_lazy("Award level given"), ERROR, "line"),
+    "order_class_missing": CheckInfo(gettext_lazy("The line names one of the enterprise's order or named classes"),
+                                     ERROR, "line"),
+    "order_class_not_active": CheckInfo(gettext_lazy("The order class is in force or completed"), ERROR, "line"),
+    "order_class_graduation_year": CheckInfo(
+        gettext_lazy("The order class graduated in time for the period"), "error|warning", "line"
+    ),
+    "order_class_over_employed": CheckInfo(
+        gettext_lazy("No more graduates claimed for an order class than it employed"), "error|warning", "line"
+    ),
     "no_version": CheckInfo(gettext_lazy("Program rules in force for the period"), ERROR, "claim"),
     "no_lines": CheckInfo(gettext_lazy("At least one line"), ERROR, "claim"),
     "enterprise_not_member": CheckInfo(gettext_lazy("The enterprise is a current member"), ERROR, "claim"),
@@ -131,23 +130,24 @@ CLAIM_LEVEL_CODES = frozenset(code for code, info in CHECKS.items() if info.leve
 # Groups of line checks, and which apply to each kind of program.
 IDENTITY, AGE, DATES, DURATION, DUPLICATE = "identity", "age", "dates", "duration", "duplicate"
 SCHOOL, AGREEMENT, INSURANCE, PAY, AWARD = "school", "agreement", "insurance", "pay", "award_level"
-INTERN_CAP, HOST_SHARE = "intern_cap", "host_share"
+INTERN_CAP, HOST_SHARE, ORDER_CLASS = "intern_cap", "host_share", "order_class"
 KIND_CHECKS: dict[str, frozenset[str]] = {
     ProgramKind.INTERNSHIP_POST: frozenset(
         {IDENTITY, AGE, DATES, DURATION, DUPLICATE, SCHOOL, AGREEMENT, INSURANCE, PAY, INTERN_CAP, HOST_SHARE}
     ),
-    ProgramKind.ORDER_CLASS: frozenset({IDENTITY, DUPLICATE, SCHOOL, AGREEMENT}),
+    ProgramKind.ORDER_CLASS: frozenset({IDENTITY, DUPLICATE, SCHOOL, AGREEMENT, ORDER_CLASS}),
     ProgramKind.TRAINING_BASE: frozenset({IDENTITY, AGE, DUPLICATE}),
     ProgramKind.QUALITY_SPECIALTY: frozenset({AWARD}),
 }
 
 
-def _error(code: str, message: str) -> Finding:
-    return Finding(code, ERROR, message)
+def _error(code: str, text: str, params: dict | None = None) -> Finding:
+    """An error: `text` is the English source (gettext_noop: translated when shown), `params` its values."""
+    return Finding(code, ERROR, text, params or {})
 
 
-def _warning(code: str, message: str) -> Finding:
-    return Finding(code, WARNING, message)
+def _warning(code: str, text: str, params: dict | None = None) -> Finding:
+    return Finding(code, WARNING, text, params or {})
 
 
 def _number(value) -> str:
@@ -187,16 +187,18 @@ def check_resident_id(
     one query."""
     number = compact_resident_id(value)
     if not number:
-        return IdentityCheck("", None, None, (_error("id_missing", _("The resident ID number is missing.")),))
+        return IdentityCheck(
+            "", None, None, (_error("id_missing", gettext_noop("The resident ID number is missing.")),)
+        )
     if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         return IdentityCheck(number, None, None, (_error(
-            "id_format", _("The resident ID number must have 17 digits and a check digit or X (18 characters; "
-                           "%(length)d given).") % {"length": len(number)},
+            "id_format", gettext_noop("The resident ID number must have 17 digits and a check digit or X (18 characters; "
+                                      "%(length)d given)."), {"length": len(number)},
         ),))  # fmt: skip
     if number[17] != ric.calc_check_digit(number):
         return IdentityCheck(number, None, None, (_error(
-            "id_check_digit", _("The check digit of the resident ID number does not match: a digit was probably "
-                                "mistyped."),
+            "id_check_digit", gettext_noop("The check digit of the resident ID number does not match: a digit was probably "
+                                           "mistyped."),
         ),))  # fmt: skip
     findings = []
     try:
@@ -206,8 +208,8 @@ def check_resident_id(
     if birth is None or birth.year < 1900 or birth > timezone.localdate():
         birth = None
         findings.append(_error(
-            "id_birth_date", _("The birth date in the resident ID number (%(digits)s) is not a valid date.")
-            % {"digits": number[6:14]},
+            "id_birth_date", gettext_noop("The birth date in the resident ID number (%(digits)s) is not a valid date."),
+            {"digits": number[6:14]},
         ))  # fmt: skip
     division = number[:6]
     known = (
@@ -217,8 +219,8 @@ def check_resident_id(
     )
     if not known:
         findings.append(_error(
-            "id_division", _("The first six digits of the resident ID number (%(code)s) are not a known division "
-                             "code.") % {"code": division},
+            "id_division", gettext_noop("The first six digits of the resident ID number (%(code)s) are not a known division "
+                                        "code."), {"code": division},
         ))  # fmt: skip
     return IdentityCheck(number, birth, division, tuple(findings))
 
@@ -237,26 +239,38 @@ def check_line_values(
     school=None, agreement_number: str = "", insurance_policy_number: str = "", monthly_pay=None,
     award_level: str = "", program_kind: str = ProgramKind.INTERNSHIP_POST, version: ProgramVersion | None = None,
     period: Period | None = None, known_divisions=None, groups: set[str] | frozenset[str] | None = None,
+    order_class=None, enterprise_id: int | None = None,
 ) -> list[Finding]:  # fmt: skip
     """The findings of one line's own values (no other line or claim involved), for a form or an import row.
 
     `version` gives the rules (the defaults of an internship post subsidy when None), `period` the dates to stay
-    inside (not checked when None), `groups` limits the checks to some groups (e.g. {"identity"})."""
+    inside (not checked when None), `groups` limits the checks to some groups (e.g. {"identity"}). An order-class
+    line names its class (`order_class`, a cooperation record; `enterprise_id` the claiming enterprise)."""
     findings, _birth = _line_findings(
         resident_id=resident_id, starts_on=starts_on, ends_on=ends_on, school=school,
         agreement_number=agreement_number, insurance_policy_number=insurance_policy_number,
         monthly_pay=monthly_pay, award_level=award_level, version=version or _defaults_version(), period=period,
         known_divisions=known_divisions, groups=KIND_CHECKS[program_kind] & (groups or KIND_CHECKS[program_kind]),
+        order_class=order_class, enterprise_id=enterprise_id,
     )  # fmt: skip
     return findings
 
 
 def _line_findings(
     *, resident_id, starts_on, ends_on, school, agreement_number, insurance_policy_number, monthly_pay,
-    award_level, version: ProgramVersion, period: Period | None, known_divisions, groups,
+    award_level, version: ProgramVersion, period: Period | None, known_divisions, groups, order_class=None,
+    enterprise_id=None,
 ) -> tuple[list[Finding], datetime.date | None]:  # fmt: skip
     findings: list[Finding] = []
     birth = None
+    if ORDER_CLASS in groups:
+        # The graduate's school is the class's; without a class, choosing one gives the school too.
+        class_findings = order_class_findings(order_class, enterprise_id, period)
+        findings.extend(class_findings)
+        if order_class is not None:
+            school = order_class.school
+        if school is None and any(f.code == "order_class_missing" for f in class_findings):
+            groups = groups - {SCHOOL}
     if IDENTITY in groups:
         identity = check_resident_id(resident_id, known_divisions=known_divisions)
         findings.extend(identity.findings)
@@ -265,8 +279,8 @@ def _line_findings(
         day = starts_on or (period.starts_on if period is not None else None)
         if day is not None and age_on(birth, day) < version.min_age:
             findings.append(_error(
-                "too_young", _("The student is %(age)d on %(date)s, younger than %(min_age)d.")
-                % {"age": age_on(birth, day), "date": _day(day), "min_age": version.min_age},
+                "too_young", gettext_noop("The student is %(age)d on %(date)s, younger than %(min_age)d."),
+                {"age": age_on(birth, day), "date": _day(day), "min_age": version.min_age},
             ))  # fmt: skip
     if DATES in groups:
         findings.extend(_date_findings(starts_on, ends_on, period))
@@ -274,39 +288,46 @@ def _line_findings(
         days = (ends_on - starts_on).days + 1
         if days < version.min_duration_days:
             findings.append(_error(
-                "too_short", _("The internship lasts %(days)d days, shorter than the minimum of %(min)d days.")
-                % {"days": days, "min": version.min_duration_days},
+                "too_short", gettext_noop("The internship lasts %(days)d days, shorter than the minimum of %(min)d days."),
+                {"days": days, "min": version.min_duration_days},
             ))  # fmt: skip
     if SCHOOL in groups:
         findings.extend(_school_findings(school, version))
     if AGREEMENT in groups and not (agreement_number or "").strip():
-        findings.append(_error("agreement_missing", _("The tripartite agreement number is missing.")))
+        findings.append(
+            _error("agreement_missing", gettext_noop("The tripartite agreement number is missing."))
+        )
     if INSURANCE in groups and not (insurance_policy_number or "").strip():
         findings.append(
-            _error("insurance_missing", _("The internship liability insurance policy number is missing."))
+            _error(
+                "insurance_missing",
+                gettext_noop("The internship liability insurance policy number is missing."),
+            )
         )
     if PAY in groups:
         if monthly_pay is None or monthly_pay == "":
-            findings.append(_warning("pay_missing", _("The monthly pay is missing.")))
+            findings.append(_warning("pay_missing", gettext_noop("The monthly pay is missing.")))
         elif Decimal(monthly_pay) <= 0:
-            findings.append(_error("pay_not_positive", _("Interns must be paid: the monthly pay is %(pay)s.")
-                                   % {"pay": _number(monthly_pay)}))  # fmt: skip
+            findings.append(_error("pay_not_positive", gettext_noop("Interns must be paid: the monthly pay is %(pay)s."),
+                                   {"pay": _number(monthly_pay)}))  # fmt: skip
     if AWARD in groups and not award_level:
-        findings.append(_error("award_level_missing", _("Give the award level (national or provincial).")))
+        findings.append(
+            _error("award_level_missing", gettext_noop("Give the award level (national or provincial)."))
+        )
     return findings, birth
 
 
 def _date_findings(starts_on, ends_on, period: Period | None) -> list[Finding]:
     if not starts_on or not ends_on:
-        return [_error("dates_missing", _("Give the start and the end date."))]
+        return [_error("dates_missing", gettext_noop("Give the start and the end date."))]
     if ends_on < starts_on:
-        return [_error("dates_order", _("The end date %(end)s is before the start date %(start)s.")
-                       % {"end": _day(ends_on), "start": _day(starts_on)})]  # fmt: skip
+        return [_error("dates_order", gettext_noop("The end date %(end)s is before the start date %(start)s."),
+                       {"end": _day(ends_on), "start": _day(starts_on)})]  # fmt: skip
     if period is not None and (starts_on < period.starts_on or ends_on > period.ends_on):
         return [_error(
-            "dates_outside_period", _("%(start)s – %(end)s is not inside %(period)s (%(period_start)s – "
-                                      "%(period_end)s).")
-            % {"start": _day(starts_on), "end": _day(ends_on), "period": period.name,
+            "dates_outside_period", gettext_noop("%(start)s – %(end)s is not inside %(period)s (%(period_start)s – "
+                                                 "%(period_end)s)."),
+            {"start": _day(starts_on), "end": _day(ends_on), "period": period.name,
                "period_start": _day(period.starts_on), "period_end": _day(period.ends_on)},
         )]  # fmt: skip
     return []
@@ -314,21 +335,141 @@ def _date_findings(starts_on, ends_on, period: Period | None) -> list[Finding]:
 
 def _school_findings(school, version: ProgramVersion) -> list[Finding]:
     if school is None:
-        return [_error("school_missing", _("Choose the student's school."))]
+        return [_error("school_missing", gettext_noop("Choose the student's school."))]
     if school.kind not in MemberKind.school_kinds():
-        return [_error("school_not_school", _("%(unit)s is not a school.") % {"unit": school.name})]
+        return [_error("school_not_school", gettext_noop("%(unit)s is not a school."), {"unit": school.name})]
     findings = []
     if school.status not in CURRENT_MEMBER_STATUSES:
         findings.append(_error(
-            "school_not_member", _("%(school)s is not a current member of the alliance (%(status)s).")
-            % {"school": school.name, "status": school.get_status_display()},
+            "school_not_member", gettext_noop("%(school)s is not a current member of the alliance (%(status)s)."),
+            {"school": school.name, "status": label("member_status", school.status)},
         ))  # fmt: skip
     if version.school_scope == SchoolScope.TECHNICAL_SCHOOLS and school.kind != MemberKind.TECHNICAL_SCHOOL:
         findings.append(_error(
-            "school_out_of_scope", _("Only students of member technical schools count; %(school)s is a %(kind)s.")
-            % {"school": school.name, "kind": school.get_kind_display()},
+            "school_out_of_scope", gettext_noop("Only students of member technical schools count; %(school)s is a %(kind)s."),
+            {"school": school.name, "kind": label("member_kind", school.kind)},
         ))  # fmt: skip
     return findings
+
+
+# --- order classes ------------------------------------------------------------------------------------------------
+
+# Graduates leave school at the end of June of their graduation year.
+GRADUATION_MONTH_DAY = (6, 30)
+
+
+def class_name(record) -> str:
+    return record.class_name or record.title
+
+
+def graduation_day(year: int) -> datetime.date:
+    return datetime.date(year, *GRADUATION_MONTH_DAY)
+
+
+def graduates_in_time(year: int, period: Period) -> bool:
+    """Whether graduates of `year` are claimed for in `period`: it ends after they graduated (30 June of that year)
+    and starts at most a year after. A period of 2025–2026 takes the class of 2026 in its second semester or as a
+    year (graduated in June 2026), and the class of 2025 in either semester (employed since the summer before)."""
+    graduated = graduation_day(year)
+    return period.ends_on >= graduated and period.starts_on <= graduation_day(year + 1)
+
+
+def order_class_findings(record, enterprise_id: int | None, period: Period | None) -> list[Finding]:
+    """One order-class line's class: given, one of the claiming enterprise's order or named classes, in force or
+    completed (events.services.cooperation.SUBSIDY_STATUSES), graduating in time for the period."""
+    if record is None:
+        return [_error("order_class_missing", gettext_noop(
+            "Choose the order or named class the graduate comes from: one of your enterprise's classes in the "
+            "alliance's cooperation records (the secretariat records them)."
+        ))]  # fmt: skip
+    name = class_name(record)
+    if record.kind not in CooperationKind.class_kinds() or (
+        enterprise_id is not None and record.enterprise_id != enterprise_id
+    ):
+        return [_error(
+            "order_class_missing", gettext_noop("%(class)s is not an order or named class of the claiming enterprise."),
+            {"class": name},
+        )]  # fmt: skip
+    findings = []
+    if record.status not in SUBSIDY_STATUSES:
+        findings.append(_error(
+            "order_class_not_active", gettext_noop("The order class %(class)s is “%(status)s”: only graduates of classes in "
+                                                   "force or completed are subsidised."),
+            {"class": name, "status": label("cooperation_status", record.status)},
+        ))  # fmt: skip
+    year = record.graduation_year
+    if year is None:
+        findings.append(_warning(
+            "order_class_graduation_year", gettext_noop("The graduation year of %(class)s is not recorded: the secretariat "
+                                                        "completes the cooperation record."),
+            {"class": name},
+        ))  # fmt: skip
+    elif period is not None and not graduates_in_time(year, period):
+        findings.append(_error(
+            "order_class_graduation_year", gettext_noop(
+                "%(class)s graduates in %(year)s; %(period)s (%(start)s – %(end)s) takes the graduates of classes "
+                "that left school (30 June) before the period ends and at most a year before it starts."),
+            {"class": name, "year": str(year), "period": period.name, "start": _day(period.starts_on),
+             "end": _day(period.ends_on)},
+        ))  # fmt: skip
+    return findings
+
+
+def _order_class_numbers(claim: Claim, lines: list[ClaimLine], result) -> None:
+    """No more graduates claimed for a class than it employed under the agreement (`graduates_employed`): its
+    graduates on other submitted claims count first (they were claimed before), then this claim's lines in
+    position order; each line beyond the number is an error. A class without the number recorded: a warning on
+    its lines. Lines rejected or denied do not count; a student is counted once. One query."""
+    counted = [
+        line for line in lines
+        if line.order_class_id and _counted(line) and line.order_class.enterprise_id == claim.enterprise_id
+        and line.order_class.kind in CooperationKind.class_kinds()
+    ]  # fmt: skip
+    if not counted:
+        return
+    elsewhere: dict[int, set[str]] = defaultdict(set)
+    others = (
+        ClaimLine.objects.filter(
+            order_class_id__in={line.order_class_id for line in counted},
+            claim__first_submitted_at__isnull=False,
+        )
+        .exclude(claim_id=claim.pk)
+        .exclude(claim__status=ClaimStatus.REJECTED)
+        .exclude(review=LineReview.REJECTED)
+        .exclude(school_decision=SchoolDecision.DENIED)
+        .values_list("order_class_id", "resident_id_hash", "pk")
+    )
+    for class_id, key, pk in others:
+        elsewhere[class_id].add(key or f"line-{pk}")
+    mine: dict[int, dict[str, int]] = defaultdict(dict)
+    for line in counted:
+        key = line.resident_id_hash or f"line-{line.pk}"
+        if key not in elsewhere[line.order_class_id]:
+            mine[line.order_class_id].setdefault(key, len(mine[line.order_class_id]) + 1)
+    for line in counted:
+        record = line.order_class
+        employed = record.graduates_employed
+        name = class_name(record)
+        if employed is None:
+            result[line.pk].append(_warning(
+                "order_class_over_employed", gettext_noop("The number of graduates %(class)s employed under the agreement is "
+                                                          "not recorded: the secretariat records it before approving."),
+                {"class": name},
+            ))  # fmt: skip
+            continue
+        key = line.resident_id_hash or f"line-{line.pk}"
+        rank = mine[record.pk].get(key)
+        if rank is None:
+            continue  # the student is on another claim of the class already: counted there
+        before = len(elsewhere[record.pk])
+        if before + rank > employed:
+            result[line.pk].append(_error(
+                "order_class_over_employed", gettext_noop(
+                    "%(class)s employed %(employed)d graduates under the agreement; %(claimed)d are claimed "
+                    "(%(elsewhere)d on other claims): this line is beyond that number."),
+                {"class": name, "employed": employed, "claimed": before + len(mine[record.pk]),
+                 "elsewhere": before},
+            ))  # fmt: skip
 
 
 # --- a whole claim ---------------------------------------------------------------------------------------------
@@ -344,7 +485,10 @@ def _load(claim: Claim):
         pk=claim.pk
     )
     version = version_for_claim(claim)
-    lines = list(ClaimLine.objects.filter(claim=claim).select_related("school").order_by("position", "pk"))
+    related = ["school"]
+    if ORDER_CLASS in KIND_CHECKS.get(claim.program.kind, ()):
+        related += ["order_class", "order_class__school"]
+    lines = list(ClaimLine.objects.filter(claim=claim).select_related(*related).order_by("position", "pk"))
     return claim, version, lines
 
 
@@ -355,17 +499,17 @@ def _run(claim: Claim) -> tuple[dict[int, list[Finding]], list[ClaimLine]]:
     claim_level = result[CLAIM]
     if version is None:
         claim_level.append(_error(
-            "no_version", _("%(program)s has no rules in force on %(date)s: the secretariat must add a version.")
-            % {"program": claim.program.name, "date": _day(claim.period.starts_on)},
+            "no_version", gettext_noop("%(program)s has no rules in force on %(date)s: the secretariat must add a version."),
+            {"program": claim.program.name, "date": _day(claim.period.starts_on)},
         ))  # fmt: skip
     enterprise = claim.enterprise
     if enterprise.status not in CURRENT_MEMBER_STATUSES:
         claim_level.append(_error(
-            "enterprise_not_member", _("%(unit)s is not a current member of the alliance (%(status)s).")
-            % {"unit": enterprise.name, "status": enterprise.get_status_display()},
+            "enterprise_not_member", gettext_noop("%(unit)s is not a current member of the alliance (%(status)s)."),
+            {"unit": enterprise.name, "status": label("member_status", enterprise.status)},
         ))  # fmt: skip
     if not lines:
-        claim_level.append(_error("no_lines", _("The claim has no lines.")))
+        claim_level.append(_error("no_lines", gettext_noop("The claim has no lines.")))
 
     identities = {
         line.pk: (decrypt(line.resident_id_encrypted) if IDENTITY in groups else "") for line in lines
@@ -378,12 +522,15 @@ def _run(claim: Claim) -> tuple[dict[int, list[Finding]], list[ClaimLine]]:
             resident_id=identities[line.pk], starts_on=line.starts_on, ends_on=line.ends_on, school=line.school,
             agreement_number=line.agreement_number, insurance_policy_number=line.insurance_policy_number,
             monthly_pay=line.monthly_pay, award_level=line.award_level, version=rules, period=claim.period,
-            known_divisions=known, groups=groups,
+            known_divisions=known, groups=groups, enterprise_id=claim.enterprise_id,
+            order_class=line.order_class if ORDER_CLASS in groups else None,
         )  # fmt: skip
         result[line.pk] = findings
 
     if DUPLICATE in groups:
         _duplicates(claim, rules, lines, result)
+    if ORDER_CLASS in groups:
+        _order_class_numbers(claim, lines, result)
     if version is not None and (INTERN_CAP in groups or HOST_SHARE in groups):
         _shares(claim, version, lines, result, groups)
     return result, lines
@@ -399,8 +546,8 @@ def _duplicates(claim: Claim, version: ProgramVersion, lines: list[ClaimLine], r
             continue
         if key in first_position:
             result[line.pk].append(_error(
-                "duplicate_in_claim", _("This student is already on line %(position)d of this claim.")
-                % {"position": first_position[key]},
+                "duplicate_in_claim", gettext_noop("This student is already on line %(position)d of this claim."),
+                {"position": first_position[key]},
             ))  # fmt: skip
         else:
             first_position[key] = line.position
@@ -434,8 +581,8 @@ def _duplicates(claim: Claim, version: ProgramVersion, lines: list[ClaimLine], r
             continue
         if not first_wins:
             result[line.pk].append(_warning(
-                "duplicate_other_claim", _("Another enterprise claims this student too under this program and "
-                                           "period; the secretariat decides which claim keeps the student."),
+                "duplicate_other_claim", gettext_noop("Another enterprise claims this student too under this program and "
+                                                      "period; the secretariat decides which claim keeps the student."),
             ))  # fmt: skip
             continue
         earlier = any(
@@ -443,8 +590,8 @@ def _duplicates(claim: Claim, version: ProgramVersion, lines: list[ClaimLine], r
         )
         if earlier:
             result[line.pk].append(_error(
-                "duplicate_other_claim", _("Another enterprise claimed this student first under this program and "
-                                           "period; the first submitted claim keeps the student."),
+                "duplicate_other_claim", gettext_noop("Another enterprise claimed this student first under this program and "
+                                                      "period; the first submitted claim keeps the student."),
             ))  # fmt: skip
 
 
@@ -453,9 +600,9 @@ def _shares(claim: Claim, version: ProgramVersion, lines: list[ClaimLine], resul
     employees = claim.enterprise.employee_count
     if not employees:
         result[CLAIM].append(_error(
-            "employee_count_missing", _("%(unit)s has not given its number of employees: complete the unit's "
-                                        "profile so that the share of interns can be checked.")
-            % {"unit": claim.enterprise.name},
+            "employee_count_missing", gettext_noop("%(unit)s has not given its number of employees: complete the unit's "
+                                                   "profile so that the share of interns can be checked."),
+            {"unit": claim.enterprise.name},
         ))  # fmt: skip
         return
     # Interns: distinct students still counting, in line order.
@@ -473,24 +620,28 @@ def _shares(claim: Claim, version: ProgramVersion, lines: list[ClaimLine], resul
         share = version.max_intern_share
         limit = int((Decimal(employees) * share / 100).to_integral_value(rounding=ROUND_FLOOR))
         if interns > limit:
-            message = _("Interns (%(interns)d) exceed %(share)s%% of the employees (%(employees)d): at most "
-                        "%(limit)d.") % {"interns": interns, "share": _number(share), "employees": employees,
-                                         "limit": limit}  # fmt: skip
+            text = gettext_noop(
+                "Interns (%(interns)d) exceed %(share)s%% of the employees (%(employees)d): at most "
+                "%(limit)d."
+            )
+            params = {"interns": interns, "share": _number(share), "employees": employees, "limit": limit}
             whole_claim = version.intern_cap_policy == InternCapPolicy.REJECT_CLAIM
             for line in lines:
                 if whole_claim or line_rank.get(line.pk, 0) > limit:
-                    result[line.pk].append(_error("intern_cap", message))
+                    result[line.pk].append(_error("intern_cap", text, params))
     if HOST_SHARE in groups and claim.enterprise.above_designated_size:
         share = version.min_host_share
         minimum = int((Decimal(employees) * share / 100).to_integral_value(rounding=ROUND_CEILING))
         if interns < minimum:
-            message = _("An enterprise above designated size hosts interns for at least %(share)s%% of its "
-                        "employees (%(employees)d), i.e. %(minimum)d; this claim has %(interns)d.") % {
-                "share": _number(share), "employees": employees, "minimum": minimum, "interns": interns}  # fmt: skip
+            text = gettext_noop(
+                "An enterprise above designated size hosts interns for at least %(share)s%% of its "
+                "employees (%(employees)d), i.e. %(minimum)d; this claim has %(interns)d."
+            )
+            params = {"share": _number(share), "employees": employees, "minimum": minimum, "interns": interns}
             ineligible = version.min_host_share_effect == MinimumShareEffect.INELIGIBLE
             result[CLAIM].append(
-                _error("host_share_below_minimum", message) if ineligible
-                else _warning("host_share_below_minimum", message)
+                _error("host_share_below_minimum", text, params) if ineligible
+                else _warning("host_share_below_minimum", text, params)
             )  # fmt: skip
 
 
@@ -508,7 +659,10 @@ def refresh_claim_checks(claim: Claim) -> CheckSummary:
         for line in lines:
             stored = [f.as_dict() for f in (*findings[line.pk], *claim_level)]
             has_errors = any(item["severity"] == ERROR for item in stored)
-            if line.problems != stored or line.has_errors != has_errors:
+            # Only what the findings say counts as a change, not the language their message was rendered in (a
+            # reviewer reading in English after an enterprise checked in Chinese rewrites nothing).
+            said = [stored_key(item) for item in line.problems or []]
+            if said != [stored_key(item) for item in stored] or line.has_errors != has_errors:
                 line.problems, line.has_errors = stored, has_errors
                 changed.append(line)
         if changed:

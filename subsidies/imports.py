@@ -3,8 +3,11 @@
 The file format is the template's (`build_template`): a data sheet (实习学生) whose first row holds the Chinese
 column headings 学生姓名, 身份证号, 学校, 专业, 岗位, 开始日期, 结束日期, 三方协议编号, 保险单号, 月薪（元）; a dropdown of the
 alliance's member schools (from a hidden sheet); and an instructions sheet (填写说明). Headings are matched
-tolerantly, as for the member import (members/imports.py, whose file checks, heading matching, reader and error
-report are reused here): spaces, full-width characters, a trailing * or a note in brackets do not matter.
+tolerantly, as for the member import (the file checks, heading matching, reader and error report are
+alliances/imports.py's, configured by `LAYOUT`): spaces, full-width characters, a trailing * or a note in brackets do not matter. An
+order-class employment claim's template names the graduate's order or named class instead of the school (a 订单班
+column with a dropdown of the enterprise's classes from a hidden sheet 订单班名单, matched by class name, or by name and
+graduation year when two share a name; the school is the class's) and leaves out dates, insurance and pay.
 
 Every row is checked first — required cells, dates, amounts, the resident ID number (length, check digit, birth
 date), the school (a member school of the alliance, by name), lengths, formulas, the same student twice in the file
@@ -22,9 +25,8 @@ Files are refused as a whole when they are not an XLSX workbook (checked by cont
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
@@ -37,38 +39,49 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliances.audit import record_event
+from alliances.imports import (
+    MAX_FILE_BYTES,
+    CellProblem,
+    Column,
+    Header,
+    ImportFileError,
+    RowValidator,
+    SheetLayout,
+    SheetRow,
+    WorkbookReader,
+    add_validation,
+    build_error_report,
+    check_length,
+    display,
+    file_error,
+    fold,
+    formulas_refused,
+    is_formula,
+    no_data_rows,
+    plain,
+    problems_found,
+    read_date,
+    read_upload,
+    write_headings,
+    write_instructions,
+)
 from alliances.jobs import JobOutcome, job_kind
 from alliances.models import AuditOutcome, Job, JobStatus
 from alliances.permissions import Action
 from alliances.personal_data import mask_resident_id
-from members.imports import (
-    MAX_FILE_BYTES,
-    Column,
-    Header,
-    ImportFileError,
-    SheetRow,
-    WorkbookReader,
-    build_error_report,
-    check_workbook_bytes,
-    header_key,
-)
-from members.imports import _blank as blank
-from members.imports import _display as display
-from members.imports import _fold as fold
 from members.models import CURRENT_MEMBER_STATUSES, MemberKind, MemberUnit
 
-from .models import Claim, ClaimLine
+from .models import Claim, ClaimLine, ProgramKind
 from .services import claims as services
 
 IMPORT_JOB_KIND = "subsidies.import_claim_lines"
 MAX_LINES = 5_000
 MAX_STORED_ERRORS = 5_000
-HEADER_SEARCH_ROWS = 10
 DATA_SHEET = "实习学生"
 INSTRUCTIONS_SHEET = "填写说明"
 SCHOOLS_SHEET = "学校名单"
+CLASSES_SHEET = "订单班名单"
 TEMPLATE_DATA_ROWS = MAX_LINES
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXAMPLE_ID = "370302200501011237"
 
 COLUMNS: tuple[Column, ...] = (
@@ -99,14 +112,42 @@ COLUMNS: tuple[Column, ...] = (
     Column("monthly_pay", "月薪（元）", gettext_lazy("Monthly pay in CNY, e.g. 3000 or 3000.50."), example="3000",
            aliases=("月薪", "实习报酬", "月工资", "月报酬", "实习报酬（元/月）", "月薪(元)"), width=12),
 )  # fmt: skip
-COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
-COLUMN_ORDER = {column.key: index for index, column in enumerate(COLUMNS)}
-IGNORED_HEADERS = ("序号", "备注")
-HEADER_LOOKUP: dict[str, str] = {}
-for _column in COLUMNS:
-    for _text in (_column.header, *_column.aliases):
-        HEADER_LOOKUP.setdefault(header_key(_text), _column.key)
-IGNORED_KEYS = {header_key(text) for text in IGNORED_HEADERS}
+# Order-class employment claims: the graduate's class instead of the school (the school is the class's).
+ORDER_CLASS_COLUMN = Column(
+    "order_class", "订单班",
+    gettext_lazy("The order or named class the graduate comes from: one of your enterprise's classes (the dropdown). "
+                 "The school is the class's."),
+    example="齐鲁机械2023级数控技术应用订单班",
+    aliases=("订单班名称", "冠名班", "冠名班名称", "订单班（冠名班）", "订单班/冠名班", "班级", "班级名称"), width=36,
+)  # fmt: skip
+ORDER_CLASS_COLUMNS: tuple[Column, ...] = (
+    COLUMNS[0], COLUMNS[1], ORDER_CLASS_COLUMN, COLUMNS[3], COLUMNS[4], COLUMNS[7],
+)  # fmt: skip
+ALL_COLUMNS = (*COLUMNS[:2], ORDER_CLASS_COLUMN, *COLUMNS[2:])
+COLUMNS_BY_KEY = {column.key: column for column in ALL_COLUMNS}
+COLUMN_ORDER = {column.key: index for index, column in enumerate(ALL_COLUMNS)}
+LAYOUT = SheetLayout(
+    data_sheet=DATA_SHEET, instructions_sheet=INSTRUCTIONS_SHEET, columns=ALL_COLUMNS, anchor="resident_id",
+    max_rows=MAX_LINES,
+    too_many_rows=gettext_lazy("The file has more than %(limit)d lines. Split it into several files."),
+    no_heading_row=gettext_lazy(
+        "No heading row was found: the first row of the sheet “%(sheet)s” must hold the column headings of the "
+        "template, such as “学生姓名” and “身份证号”. Download the template and copy your data into it."
+    ),
+    distinct_headings=True, read_hidden_data_sheet=False,
+)  # fmt: skip
+
+
+def is_order_class_claim(claim: Claim | None) -> bool:
+    return claim is not None and claim.program.kind == ProgramKind.ORDER_CLASS
+
+
+def columns_for(claim: Claim | None) -> tuple[Column, ...]:
+    """The template's columns: an order-class employment claim's name the class instead of the school and leave
+    out the internship's dates, insurance and pay."""
+    return ORDER_CLASS_COLUMNS if is_order_class_claim(claim) else COLUMNS
+
+
 TEXT_LIMITS = {
     "student_name": 50,
     "specialty": 60,
@@ -116,155 +157,16 @@ TEXT_LIMITS = {
 }
 
 
-def _error(row: int | None, column: str, value, message) -> dict:
-    return {"row": row, "column": column, "value": display(value)[:200], "message": str(message)}
-
-
-def _file_error(message) -> dict:
-    return _error(None, "", "", message)
-
-
-# --- reading ---------------------------------------------------------------------------------------------------
-
-
-def read_upload(upload) -> bytes:
-    """The upload's bytes, once they are known to be a workbook we can read (else ImportFileError)."""
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_FILE_BYTES:
-        raise ImportFileError(_too_large(size))
-    upload.seek(0)
-    data = upload.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(_too_large(len(data)))
-    check_workbook_bytes(data)
-    return data
-
-
-def _too_large(size: int) -> str:
-    return _("The file is %(size)s; it may be at most %(limit)s. Split it into several files.") % {
-        "size": filesizeformat(size), "limit": filesizeformat(MAX_FILE_BYTES),
-    }  # fmt: skip
-
-
-def _read_header(number: int, cells) -> Header | None:
-    texts = {
-        index: str(cell.value) for index, cell in enumerate(cells) if not blank(getattr(cell, "value", None))
-    }
-    matched = {index: HEADER_LOOKUP.get(header_key(text)) for index, text in texts.items()}
-    found = {key for key in matched.values() if key}
-    if len(found) < 2 and "resident_id" not in found:
-        return None  # a title row, or no headings at all
-    keys, labels, errors = {}, {}, []
-    for index, text in texts.items():
-        key, label = matched[index], text.strip()
-        if key is None:
-            if header_key(text) not in IGNORED_KEYS:
-                errors.append(_error(number, label, "", _(
-                    "Unknown column. Rename it to one of the template's headings or delete it: its values would not "
-                    "be imported."
-                )))  # fmt: skip
-            continue
-        if key in labels:
-            errors.append(_error(number, label, "", _("This column appears twice (also as “%(other)s”).")
-                                 % {"other": labels[key]}))  # fmt: skip
-            continue
-        keys[index], labels[key] = key, label
-    for column in COLUMNS:
-        if column.required and column.key not in labels:
-            errors.append(_error(number, column.header, "", _("This required column is missing.")))
-    return Header(row=number, keys=keys, labels=labels, errors=errors)
-
-
-class LineWorkbookReader(WorkbookReader):
-    """The member import's reader (read-only openpyxl, formulas kept as formulas), on the claim template."""
-
-    def _sheets(self):
-        sheets = [s for s in self.workbook.worksheets if getattr(s, "sheet_state", "visible") == "visible"]
-        preferred = [s for s in sheets if fold(s.title) == fold(DATA_SHEET)]
-        others = [s for s in sheets if s not in preferred and fold(s.title) != fold(INSTRUCTIONS_SHEET)]
-        return preferred + others
-
-    def _find_data_sheet(self):
-        for sheet in self._sheets():
-            if not hasattr(sheet, "iter_rows"):
-                continue  # a chart sheet
-            self.estimated_rows = sheet.max_row or 0
-            sheet.reset_dimensions()
-            rows = enumerate(sheet.iter_rows(), start=1)
-            for number, cells in rows:
-                header = _read_header(number, cells)
-                if header is not None:
-                    return sheet, header, rows
-                if number >= HEADER_SEARCH_ROWS:
-                    break
-        raise ImportFileError(
-            _("No heading row was found: the first row of the sheet “%(sheet)s” must hold the column headings of the "
-              "template, such as “学生姓名” and “身份证号”. Download the template and copy your data into it.")
-            % {"sheet": DATA_SHEET}
-        )  # fmt: skip
-
-    def rows(self, progress=None):
-        count = 0
-        try:
-            for number, cells in self._rows:
-                row = self._row(number, cells)
-                if row is None:
-                    continue
-                count += 1
-                if count > MAX_LINES:
-                    raise ImportFileError(
-                        _("The file has more than %(limit)d lines. Split it into several files.")
-                        % {"limit": MAX_LINES}
-                    )
-                yield row
-        except ImportFileError:
-            raise
-        except Exception as exc:
-            raise ImportFileError(
-                _("The file could not be read as an Excel workbook; it may be damaged. Open it in Excel or WPS, "
-                  "save it again as .xlsx and upload it once more.")
-            ) from exc  # fmt: skip
-
-
 # --- cell values ---------------------------------------------------------------------------------------------------
 
 
-class CellProblem(Exception):
-    pass
-
-
-_DATE_PATTERNS = (
-    re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"),
-    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?"),
-    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+_NOT_A_DATE = gettext_lazy(
+    "Not a date. Write it as 2024-09-02, 2024/9/2 or 2024年9月2日, or format the cell as a date."
 )
 
 
-def _plain(value) -> str:
-    return unicodedata.normalize("NFKC", display(value)).strip()
-
-
 def parse_date(value) -> date:
-    if isinstance(value, datetime):
-        parsed = value.date()
-    elif isinstance(value, date):
-        parsed = value
-    else:
-        text, parsed = _plain(value), None
-        for pattern in _DATE_PATTERNS:
-            match = pattern.fullmatch(text)
-            if match:
-                try:
-                    parsed = date(*(int(part) for part in match.groups()))
-                except ValueError as exc:
-                    raise CellProblem(_("This date does not exist.")) from exc
-                break
-        if parsed is None:
-            raise CellProblem(
-                _(
-                    "Not a date. Write it as 2024-09-02, 2024/9/2 or 2024年9月2日, or format the cell as a date."
-                )
-            )
+    parsed = read_date(value, _NOT_A_DATE)
     if not 2000 <= parsed.year <= 2100:
         raise CellProblem(_("The year %(year)d cannot be right; check the date.") % {"year": parsed.year})
     return parsed
@@ -276,7 +178,7 @@ def parse_pay(value) -> Decimal:
     if isinstance(value, (int, float)):
         amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     else:
-        text = re.sub(r"[\s,，]", "", _plain(value))
+        text = re.sub(r"[\s,，]", "", plain(value))
         text = re.sub(r"(元|元/月|/月|rmb|cny|¥|￥)$", "", text, flags=re.IGNORECASE).lstrip("¥￥")
         try:
             amount = Decimal(text)
@@ -299,7 +201,26 @@ def resident_id_text(value) -> tuple[str, bool]:
         return str(value), True
     if isinstance(value, float):
         return (str(int(value)) if value.is_integer() else repr(value)), True
-    return _plain(value), False
+    return plain(value), False
+
+
+def class_label(record) -> str:
+    """A class as the template's dropdown names it: its name, with the graduation year when two share a name."""
+    name = record.class_name or record.title
+    return f"{name}（{record.graduation_year}届）" if record.graduation_year else name
+
+
+def enterprise_classes(claim: Claim) -> dict[str, object]:
+    """The claiming enterprise's order and named classes by folded name, dropdown label and title (one query). A
+    name two classes share maps to None (ambiguous: the dropdown label tells them apart)."""
+    lookup: dict[str, object] = {}
+    labels: dict[str, object] = {}
+    for record in services.enterprise_order_classes(claim.enterprise_id):
+        labels[fold(class_label(record))] = record
+        for name in {record.class_name, record.title} - {""}:
+            key = fold(name)
+            lookup[key] = None if key in lookup and lookup[key] is not record else record
+    return {**lookup, **labels}
 
 
 def member_schools() -> dict[str, MemberUnit]:
@@ -316,20 +237,18 @@ def member_schools() -> dict[str, MemberUnit]:
 # --- validation ----------------------------------------------------------------------------------------------------
 
 
-class LineValidator:
+class LineValidator(RowValidator):
     """Checks rows of the template; the schools and the claim's students are read once per file."""
 
     def __init__(self, claim: Claim, header: Header):
-        self.claim = claim
-        self.header = header
-        self.errors: list[dict] = list(header.errors)
+        super().__init__(header, LAYOUT)
+        self.claim = services._with_program(claim)
         self.schools = member_schools()
-
-    def label(self, key: str) -> str:
-        return self.header.labels.get(key) or COLUMNS_BY_KEY[key].header
-
-    def add(self, row: int, key: str, value, message) -> None:
-        self.errors.append(_error(row, self.label(key), value, message))
+        self.classes = (
+            enterprise_classes(self.claim)
+            if "order_class" in header.labels or is_order_class_claim(self.claim)
+            else {}
+        )
 
     def validate(self, rows: list[SheetRow]) -> list[tuple[int, dict]]:
         parsed = [item for item in (self._parse(row) for row in rows) if item is not None]
@@ -343,11 +262,9 @@ class LineValidator:
         shown_id = ""
         for key, cell in row.cells.items():
             value = cell.value
-            if cell.formula or (isinstance(value, str) and value.lstrip().startswith("=")):
-                shown = mask_resident_id(_plain(value)) if key == "resident_id" else value
-                self.add(row.number, key, shown, _(
-                    "Formulas are not accepted. Enter the value itself (copy the cells and paste them as values)."
-                ))  # fmt: skip
+            if is_formula(cell):
+                shown = mask_resident_id(plain(value)) if key == "resident_id" else value
+                self.add(row.number, key, shown, formulas_refused())
                 ok = False
                 continue
             try:
@@ -357,6 +274,8 @@ class LineValidator:
                     values[key] = parse_pay(value)
                 elif key == "school":
                     values[key] = self._school(value)
+                elif key == "order_class":
+                    values[key] = self._order_class(value)
                 elif key == "resident_id":
                     text, numeric = resident_id_text(value)
                     shown_id = mask_resident_id(text)
@@ -364,24 +283,17 @@ class LineValidator:
                     if numeric:
                         values["_numeric_id"] = True
                 else:
-                    text = display(value)
-                    limit = TEXT_LIMITS.get(key)
-                    if limit and len(text) > limit:
-                        raise CellProblem(_("At most %(limit)d characters (this has %(count)d).")
-                                          % {"limit": limit, "count": len(text)})  # fmt: skip
-                    values[key] = text
+                    values[key] = check_length(display(value), TEXT_LIMITS.get(key))
             except CellProblem as problem:
                 self.add(row.number, key, value, problem)
                 ok = False
-        for key in ("student_name", "resident_id"):
-            if key not in row.cells and key in self.header.labels:
-                self.add(row.number, key, "", _("Required: this cell is empty."))
-                ok = False
+        if not self.check_required(row):
+            ok = False
         numeric_id = values.pop("_numeric_id", False)
         if not ok:
             return None
         try:
-            clean = services.clean_line_values(values)
+            clean = services.clean_line_values(values, claim=self.claim)
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
                 for message in messages:
@@ -402,6 +314,21 @@ class LineValidator:
             )
         return unit
 
+    def _order_class(self, value):
+        key = fold(display(value))
+        if key in self.classes and self.classes[key] is None:
+            raise CellProblem(
+                _("Two of your classes have this name: choose the class from the template's list.")
+            )
+        record = self.classes.get(key)
+        if record is None:
+            raise CellProblem(
+                _(
+                    "Not an order or named class of your enterprise. Choose the class from the template's list."
+                )
+            )
+        return record
+
     def _check_duplicates(self, parsed: list[tuple[int, dict]]) -> None:
         first: dict[str, int] = {}
         on_claim = set(ClaimLine.objects.filter(claim=self.claim).values_list("resident_id_hash", flat=True))
@@ -420,7 +347,7 @@ def _column_position(label: str, header: Header) -> int:
     for key, text in header.labels.items():
         if text == label:
             return COLUMN_ORDER[key]
-    for column in COLUMNS:
+    for column in ALL_COLUMNS:
         if column.header == label:
             return COLUMN_ORDER[column.key]
     return -1
@@ -437,16 +364,16 @@ def import_lines(claim: Claim, upload, actor=None) -> services.ImportResult:
     filename = (getattr(upload, "name", "") or "upload.xlsx")[:200]
     try:
         data = read_upload(upload)
-        with LineWorkbookReader(data) as reader:
+        with WorkbookReader(data, LAYOUT) as reader:
             header = reader.header
             rows = list(reader.rows())
     except ImportFileError as exc:
         _audit_refusal(claim, filename, str(exc), actor)
-        return services.ImportResult(errors=[_file_error(str(exc))])
+        return services.ImportResult(errors=[file_error(str(exc))])
     if not rows and not header.errors:
-        message = _("The file has no data rows below the headings.")
+        message = no_data_rows()
         _audit_refusal(claim, filename, message, actor)
-        return services.ImportResult(errors=[_file_error(message)])
+        return services.ImportResult(errors=[file_error(message)])
     validator = LineValidator(claim, header)
     parsed = validator.validate(rows)
     if not validator.errors:
@@ -465,15 +392,9 @@ def import_lines(claim: Claim, upload, actor=None) -> services.ImportResult:
                 services._sync(claim, locked)
                 return services.ImportResult(created=len(lines), rows=len(rows))
     errors = validator.errors
-    _audit_refusal(claim, filename, _refused_message(errors), actor, count=len(errors))
+    _audit_refusal(claim, filename, problems_found(len(errors)), actor, count=len(errors))
     job = _record_report(claim, actor, filename, len(rows), errors)
     return services.ImportResult(rows=len(rows), errors=errors, report_job=job)
-
-
-def _refused_message(errors: list[dict]) -> str:
-    return _("Nothing was imported: %(count)d problems were found. Correct the file and upload it again.") % {
-        "count": len(errors)
-    }
 
 
 def _audit_refusal(claim: Claim, filename: str, reason: str, actor, count: int = 1) -> None:
@@ -499,7 +420,7 @@ def _record_report(claim: Claim, actor, filename: str, rows: int, errors: list[d
     job = Job.objects.create(
         alliance_id=claim.alliance_id, kind=IMPORT_JOB_KIND, parameters=parameters,
         parameters_digest=Job.digest(parameters), status=JobStatus.SUCCEEDED, progress=100,
-        message=_refused_message(errors)[:500], result=result, requested_by=services._user(actor), started_at=now,
+        message=problems_found(len(errors))[:500], result=result, requested_by=services._user(actor), started_at=now,
         finished_at=now, attempts=1,
     )  # fmt: skip
     job.result_file.save(
@@ -529,46 +450,49 @@ def school_names() -> list[str]:
 
 
 def build_template(claim: Claim | None = None) -> bytes:
-    """The template: the data sheet with headings, text formats and dropdowns, the schools, the instructions."""
+    """The template: the data sheet with headings, text formats and dropdowns, the schools (for an order-class
+    claim: the enterprise's classes), the instructions."""
     from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = DATA_SHEET
-    sheet.append([column.header for column in COLUMNS])
-    required_fill, optional_fill = (
-        PatternFill("solid", fgColor="FDE9D9"),
-        PatternFill("solid", fgColor="EEF3F8"),
-    )
+    columns = columns_for(claim)
+    write_headings(sheet, columns, starred=False)
     last = TEMPLATE_DATA_ROWS + 1
-    schools = school_names()
-    schools_sheet = workbook.create_sheet(SCHOOLS_SHEET)
-    schools_sheet.append([_("Member schools of the alliance")])
-    for name in schools:
-        schools_sheet.append([name])
-    schools_sheet.column_dimensions["A"].width = 40
-    schools_sheet.sheet_state = "hidden"
-    for index, column in enumerate(COLUMNS, start=1):
+    classes: list[str] = []
+    if is_order_class_claim(claim):
+        schools = []
+        classes = [
+            class_label(record)
+            for record in services.enterprise_order_classes(claim.enterprise_id, usable_only=True)
+        ]
+        list_sheet = workbook.create_sheet(CLASSES_SHEET)
+        list_sheet.append([_("Order and named classes of the enterprise")])
+        names = classes
+    else:
+        schools = school_names()
+        list_sheet = workbook.create_sheet(SCHOOLS_SHEET)
+        list_sheet.append([_("Member schools of the alliance")])
+        names = schools
+    for name in names:
+        list_sheet.append([name])
+    list_sheet.column_dimensions["A"].width = 40
+    list_sheet.sheet_state = "hidden"
+    for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True, color="C00000" if column.required else "000000")
-        cell.fill = required_fill if column.required else optional_fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.comment = Comment(str(column.help), "Chanjiao", width=260, height=110)
-        sheet.column_dimensions[letter].width = column.width
-        if column.text:
-            sheet.column_dimensions[letter].number_format = "@"
         validation = None
-        if column.key == "school" and schools:
+        if column.key in ("school", "order_class") and names:  # the list sheet's names, below its title
             validation = DataValidation(
-                type="list", formula1=f"'{SCHOOLS_SHEET}'!$A$2:$A${len(schools) + 1}", allow_blank=True,
+                type="list", formula1=f"'{list_sheet.title}'!$A$2:$A${len(names) + 1}", allow_blank=True,
                 showErrorMessage=True, errorStyle="stop",
             )  # fmt: skip
-            validation.error = _("Choose one of the alliance's member schools from the list.")
+            validation.error = (
+                _("Choose one of the alliance's member schools from the list.") if column.key == "school"
+                else _("Choose one of your enterprise's order or named classes from the list.")
+            )  # fmt: skip
         elif column.key in ("starts_on", "ends_on"):
             validation = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)",
                                         formula2="DATE(2100,12,31)", allow_blank=True, showErrorMessage=True,
@@ -584,24 +508,18 @@ def build_template(claim: Claim | None = None) -> bytes:
                                         showErrorMessage=True, errorStyle="warning")  # fmt: skip
             validation.error = _("A resident ID number has 18 characters.")
         if validation is not None:
-            validation.errorTitle = column.header
-            validation.promptTitle, validation.prompt = column.header, str(column.help)[:250]
-            validation.showInputMessage = True
-            validation.add(f"{letter}2:{letter}{last}")
-            sheet.add_data_validation(validation)
-    sheet.row_dimensions[1].height = 30
+            add_validation(sheet, validation, column, f"{letter}2:{letter}{last}")
     sheet.freeze_panes = "C2"
     instructions = workbook.create_sheet(INSTRUCTIONS_SHEET, 1)
-    _instructions(instructions, claim, schools)
+    _instructions(instructions, claim, schools, columns, classes)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _instructions(sheet, claim: Claim | None, schools: list[str]) -> None:
-    from openpyxl.styles import Alignment, Font
+def _instructions(sheet, claim: Claim | None, schools: list[str], columns=COLUMNS, classes=()) -> None:
+    from openpyxl.styles import Font
 
-    bold = Font(bold=True)
     sheet.append([_("How to fill in the claim line template")])
     sheet["A1"].font = Font(bold=True, size=14)
     if claim is not None:
@@ -611,45 +529,38 @@ def _instructions(sheet, claim: Claim | None, schools: list[str]) -> None:
             "number": claim.number, "program": claim.program.name, "period": period.name,
             "start": period.starts_on.isoformat(), "end": period.ends_on.isoformat(),
             "deadline": period.claim_deadline.isoformat()}])  # fmt: skip
+    order_classes = is_order_class_claim(claim)
     notes = [
         _("Enter one student per row on the sheet “%(sheet)s”, starting in row 2. Do not change the headings; the "
           "columns in red (学生姓名, 身份证号) are required.") % {"sheet": DATA_SHEET},
         _("Enter values, not formulas. The resident ID, agreement and insurance columns are formatted as text so that "
           "Excel keeps the numbers as written (a number of 18 digits would lose its last digits)."),
-        _("Choose the school from the dropdown: only the alliance's member schools are accepted."),
+        _("Choose the order or named class of each graduate from the dropdown: only your enterprise's classes in the "
+          "alliance's cooperation records are accepted, and the school is the class's.") if order_classes
+        else _("Choose the school from the dropdown: only the alliance's member schools are accepted."),
         _("The import is all or nothing: when any row has a problem, nothing is imported and every problem is listed "
           "with its row and column. Correct the file and upload it again."),
-        _("After the import every line is checked against the program's rules (age at the start, dates inside the "
+        _("After the import every line is checked against the program's rules (the order class in force, graduating "
+          "in time for the period, no more graduates than the class employed, the same student claimed by another "
+          "enterprise …); the findings are shown on the claim, where lines can be corrected one by one before the "
+          "claim is submitted.") if order_classes
+        else _("After the import every line is checked against the program's rules (age at the start, dates inside the "
           "period, minimum length, tripartite agreement, insurance, the same student claimed by another enterprise …); "
           "the findings are shown on the claim, where lines can be corrected one by one before the claim is submitted."),
         _("At most %(rows)d lines and %(size)s per file. A student who is already on the claim is refused.")
         % {"rows": MAX_LINES, "size": filesizeformat(MAX_FILE_BYTES)},
         _("Columns named 序号 or 备注 are ignored; any other extra column is reported as unknown."),
     ]  # fmt: skip
-    for number, note in enumerate(notes, start=1):
-        sheet.append([f"{number}. {note}"])
-    sheet.append([])
-    sheet.append([_("Column"), _("Required"), _("What to enter")])
-    for cell in sheet[sheet.max_row]:
-        cell.font = bold
-    for column in COLUMNS:
-        sheet.append([column.header, _("Yes") if column.required else "", str(column.help)])
-    sheet.append([])
-    sheet.append([_("Example (a row as it would look on the data sheet; do not copy it there):")])
-    sheet.cell(row=sheet.max_row, column=1).font = bold
-    start = sheet.max_row + 1
-    sheet.append([column.header for column in COLUMNS])
-    sheet.append([str(column.example) for column in COLUMNS])
-    for cell in sheet[start]:
-        cell.font = bold
-    if not schools:
+    write_instructions(sheet, notes, columns, starred=False, choices=False)
+    if order_classes and not classes:
+        sheet.append([])
+        sheet.append([_("Your enterprise has no order or named class in force in the alliance's cooperation records "
+                        "yet: ask the secretariat to record it before you claim.")])  # fmt: skip
+    elif not order_classes and not schools:
         sheet.append([])
         sheet.append([_("The alliance has no member school yet: the school column cannot be filled in.")])
     for letter, width in zip("ABCDEFGHIJ", (24, 10, 70, 14, 14, 12, 12, 16, 16, 12), strict=True):
         sheet.column_dimensions[letter].width = width
-    for row in sheet.iter_rows(min_row=2, max_row=start - 1):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def template_filename(claim: Claim | None = None) -> str:

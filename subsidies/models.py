@@ -119,10 +119,12 @@ class ProgramVersion(TenantModel):
     )
     min_age = models.PositiveSmallIntegerField(_("minimum age at start"), default=16)
     max_intern_share = models.DecimalField(
+        # xgettext:no-python-format
         _("interns at most (% of employees)"), max_digits=5, decimal_places=2, default=Decimal("10"),
         validators=percent_validators,
     )  # fmt: skip
     min_host_share = models.DecimalField(
+        # xgettext:no-python-format
         _("enterprises above designated size host at least (% of employees)"), max_digits=5, decimal_places=2,
         default=Decimal("2"), validators=percent_validators,
     )  # fmt: skip
@@ -366,7 +368,15 @@ class ClaimLine(TenantModel):
     award_level = models.CharField(
         _("award level"), max_length=12, choices=SpecialtyLevelAward.choices, blank=True
     )
-    # Compliance findings of the last check: [{"code": "...", "severity": "error|warning", "message": "..."}]
+    order_class = models.ForeignKey(
+        "events.CooperationRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="claim_lines",
+        verbose_name=_("order class"),
+        help_text=_("Order-class employment claims: the claiming enterprise's order or named class the graduate "
+                    "comes from; the line's school is the class's."),
+    )  # fmt: skip
+    # Compliance findings of the last check, in no language (subsidies/findings.py): [{"code", "severity":
+    # "error|warning", "text": English source, "params": {…}, "message": as rendered when checked}]. Shown through
+    # `findings`, rendered in the reader's language; rows from before `text` keep their `message`.
     problems = models.JSONField(_("check results"), default=list, blank=True)
     has_errors = models.BooleanField(_("has errors"), default=False)
     school_decision = models.CharField(
@@ -397,6 +407,14 @@ class ClaimLine(TenantModel):
 
     def __str__(self):
         return f"{self.student_name} {self.resident_id_masked}"
+
+    @property
+    def findings(self) -> list[dict]:
+        """The findings of the last check as they are shown now: {code, severity, message}, each message in the
+        active language (the reader's), whatever language the check ran in."""
+        from .findings import displayed
+
+        return displayed(self.problems)
 
 
 class ClaimDocument(TenantModel):

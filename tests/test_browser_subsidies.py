@@ -511,8 +511,12 @@ def test_claim_to_disbursement_list(page, live_server, new_page, scene, calculat
     for rep, school in ((s.school_b_rep, s.school_b), (s.school_a_rep, s.school_a)):
         school_page = new_page()
         log_in(school_page, live_server, rep.username)
-        school_page.get_by_role("link", name=zh("Subsidy claims")).first.click()
-        school_page.get_by_role("link", name=zh("Students to confirm")).click()
+        # The sidebar leads the school to its inbox, with the number of its students waiting.
+        waiting = ClaimLine.objects.filter(
+            claim=claim, school=school, school_decision=SchoolDecision.PENDING
+        ).count()
+        expect(school_page.get_by_test_id("nav-confirmations-count")).to_have_text(str(waiting))
+        school_page.get_by_test_id("nav-confirmations").click()
         if school == s.school_b:
             shot(school_page, "6a-confirmation-inbox")
         school_page.get_by_test_id("confirmation-inbox").get_by_role("link", name=claim.number).click()
@@ -538,8 +542,7 @@ def test_claim_to_disbursement_list(page, live_server, new_page, scene, calculat
     #    student the school denied; then approve the claim.
     staff_page = new_page()
     log_in(staff_page, live_server, s.staff.username)
-    staff_page.get_by_role("link", name=zh("Subsidy claims")).first.click()
-    staff_page.get_by_role("link", name=zh("Claims to review")).click()
+    staff_page.get_by_test_id("nav-review-queue").click()  # the sidebar: "Claims to review"
     shot(staff_page, "7a-review-queue")
     staff_page.get_by_test_id("review-queue").get_by_role("link", name=claim.number).click()
     staff_page.get_by_test_id("approve-clean").click()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -37,7 +38,7 @@ def world(alliance):
 def api(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
-    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language is the cookie's (alliances/locale.py)
     return client
 
 

@@ -536,7 +536,8 @@ def test_order_class_checks_id_duplicate_school_and_agreement_only(alliance):
         monthly_pay=None, agreement_number="", school=None,
     )  # fmt: skip
     findings = check_claim(claim)
-    assert set(codes(findings[line.pk])) == {"agreement_missing", "school_missing"}
+    # No order class named: choosing it gives the school as well, so the school is not asked for separately.
+    assert set(codes(findings[line.pk])) == {"agreement_missing", "order_class_missing"}
     assert findings[CLAIM] == []  # no employee count needed
 
 
@@ -625,7 +626,10 @@ def test_refresh_stores_findings_and_counts_them(world):
     assert summary.lines_with_errors == 2
     stored = {line.position: line for line in ClaimLine.objects.filter(claim=claim)}
     assert [stored[n].has_errors for n in (1, 2, 3, 4)] == [False, False, True, True]
-    assert stored[4].problems[0].keys() == {"code", "severity", "message"}
+    # Stored in no language: the English source text and its parameters (and the message as rendered then).
+    assert stored[4].problems[0].keys() == {"code", "severity", "text", "params", "message"}
+    assert stored[3].problems[0]["text"].startswith("Interns (%(interns)d) exceed")
+    assert stored[3].problems[0]["params"] == {"interns": 4, "share": "10", "employees": 20, "limit": 2}
 
 
 def test_refresh_runs_a_constant_number_of_queries(world):

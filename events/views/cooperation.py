@@ -7,33 +7,24 @@ other answers 404). Changes need Action.MANAGE_EVENTS and go through events/serv
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView
 
-from alliances.audit import record_event
+from alliances.forms import attach_errors
 from alliances.generic import AllianceDetailView, AllianceListView, AllianceObjectMixin, AllianceView
 from alliances.permissions import Action
+from alliances.views import document_file_response
 
 from ..filters import CooperationFilter
 from ..forms.cooperation import CooperationDocumentForm, CooperationForm, CooperationStatusForm
 from ..models import CooperationDocument, CooperationKind, CooperationRecord, Event
 from ..services import cooperation as services
-
-
-def _attach_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _detail(alliance_slug: str, record: CooperationRecord):
@@ -90,6 +81,11 @@ class CooperationDetailView(AllianceDetailView):
         record = self.object
         context["can_manage"] = self.membership.can(Action.MANAGE_EVENTS)
         context["is_class"] = record.kind in CooperationKind.class_kinds()
+        if context["is_class"]:
+            # Order classes feed the order-class subsidy: the claims whose lines name this class.
+            from subsidies.services.claims import order_class_claims
+
+            context["class_claims"] = order_class_claims(self.membership, record)
         if context["can_manage"]:
             allowed = services.allowed_statuses(record.status)
             context["status_form"] = CooperationStatusForm(allowed=allowed) if allowed else None
@@ -119,7 +115,7 @@ class CooperationFormMixin:
         try:
             record = self.save(form)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.form_invalid(form)
         return _detail(self.alliance.slug, record)
 
@@ -222,16 +218,7 @@ class CooperationDocumentView(AllianceView, View):
         )
         if document is None:
             raise Http404
-        try:
-            handle = document.file.open("rb")
-        except (FileNotFoundError, ValueError) as exc:
-            raise Http404 from exc
-        record_event(
-            "events.cooperation.document_downloaded", document.record,
+        return document_file_response(
+            document, "events.cooperation.document_downloaded", document.record,
             detail={"document": document.pk, "title": document.title[:200]},
         )  # fmt: skip
-        suffix = Path(document.file.name).suffix
-        filename = (
-            document.title if document.title.lower().endswith(suffix.lower()) else f"{document.title}{suffix}"
-        )
-        return FileResponse(handle, as_attachment=True, filename=filename, content_type=document.content_type)

@@ -14,8 +14,11 @@
 - `claims/{id}/documents/` list and upload (PDF/JPEG/PNG, checked by content); `documents/{claimdocument_id}/`
   delete.
 
-Resident ID numbers are write-only: answers carry `resident_id_masked`. Errors: 400 `invalid` for bad input,
-409 `conflict` when the claim's state does not allow the step.
+Resident ID numbers are write-only: answers carry `resident_id_masked`. A line of an order-class employment claim
+names `order_class` (one of the claiming enterprise's order or named classes; its school becomes the line's). Every
+line's `problems` and every finding's `message` are rendered in the language of the request (the language cookie),
+whatever language the check ran in. Errors: 400 `invalid` for bad input, 409 `conflict` when the claim's state does
+not allow the step.
 """
 
 from __future__ import annotations
@@ -24,19 +27,28 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
+from alliances.api.errors import ErrorSerializer
 from alliances.audit import record_event
 from alliances.permissions import Action
 from alliances.personal_data import decrypt
+from events.models import CooperationKind, CooperationRecord
 from members.models import MemberKind, MemberUnit
 
 from ..filters import ClaimFilter
+from ..findings import displayed
 from ..imports import MAX_LINES
 from ..models import (
     Claim,
@@ -60,32 +72,21 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class ClaimErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
-    status = serializers.IntegerField()
-
-
-class ClaimErrorSerializer(serializers.Serializer):
-    error = ClaimErrorBodySerializer()
-
-
 INVALID = OpenApiResponse(
-    ClaimErrorSerializer, description=gettext_lazy("Invalid input: `details` has the errors.")
+    ErrorSerializer, description=gettext_lazy("Invalid input: `details` has the errors.")
 )
 CONFLICT = OpenApiResponse(
-    ClaimErrorSerializer, description=gettext_lazy("The claim's state does not allow the step (`conflict`).")
+    ErrorSerializer, description=gettext_lazy("The claim's state does not allow the step (`conflict`).")
 )
 CHECKS_FAILED = OpenApiResponse(
-    ClaimErrorSerializer,
+    ErrorSerializer,
     description=gettext_lazy(
         "`checks_failed`: nothing was submitted; `details.findings` lists the errors to correct "
         "(line, line_id, code, severity, message)."
     ),
 )
 ROWS_REFUSED = OpenApiResponse(
-    ClaimErrorSerializer,
+    ErrorSerializer,
     description=gettext_lazy(
         "Nothing was added: `details.rows` lists each row's errors (row from 1, field, message)."
     ),
@@ -108,24 +109,46 @@ def run_service(call):
 # --- serializers ---------------------------------------------------------------------------------------------------
 
 
+class ShownFindingSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+    message = serializers.CharField(
+        help_text="In the language of the request (the language cookie; Chinese by default), whatever language "
+        "the check ran in."
+    )
+
+
+@extend_schema_field(ShownFindingSerializer(many=True))
+class FindingsField(serializers.ReadOnlyField):
+    """A line's stored findings as shown now: each message rendered in the language of the request."""
+
+    def to_representation(self, value):
+        return displayed(value)
+
+
 class ClaimLineSerializer(serializers.ModelSerializer):
     """A line as the API shows it: the resident ID number masked."""
 
     school_name = serializers.CharField(source="school.name", read_only=True, default="")
-    problems = serializers.JSONField(
-        read_only=True,
-        help_text='Findings of the last check: [{"code", "severity": "error|warning", "message"}].',
+    order_class_name = serializers.SerializerMethodField()
+    problems = FindingsField(
+        help_text='Findings of the last check: [{"code", "severity": "error|warning", "message"}], each message '
+        "in the language of the request.",
     )
 
     class Meta:
         model = ClaimLine
         fields = [
             "id", "position", "student_name", "resident_id_masked", "birth_date", "school", "school_name",
-            "specialty", "post", "starts_on", "ends_on", "agreement_number", "insurance_policy_number",
-            "monthly_pay", "award_level", "problems", "has_errors", "school_decision", "school_note", "review",
-            "review_reason", "revision",
+            "order_class", "order_class_name", "specialty", "post", "starts_on", "ends_on", "agreement_number",
+            "insurance_policy_number", "monthly_pay", "award_level", "problems", "has_errors", "school_decision",
+            "school_note", "review", "review_reason", "revision",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_order_class_name(self, line) -> str:
+        record = line.order_class if line.order_class_id else None
+        return (record.class_name or record.title) if record is not None else ""
 
 
 class ClaimDocumentSerializer(serializers.ModelSerializer):
@@ -191,9 +214,19 @@ class ClaimCreateSerializer(serializers.Serializer):
     period = serializers.PrimaryKeyRelatedField(queryset=Period.objects.all())
 
 
+class OrderClassField(serializers.PrimaryKeyRelatedField):
+    """An order or named class of the claiming enterprise (the serializer's context has the claim)."""
+
+    def get_queryset(self):
+        claim = self.context.get("claim")
+        queryset = CooperationRecord.objects.filter(kind__in=CooperationKind.class_kinds())
+        return queryset.filter(enterprise_id=claim.enterprise_id) if claim is not None else queryset.none()
+
+
 class ClaimLineInputSerializer(serializers.Serializer):
     """A line's values. `resident_id` (write-only) is required for a new line; in an update, leave it out (or
-    empty) to keep the stored number."""
+    empty) to keep the stored number. A line of an order-class employment claim names its graduate's class
+    (`order_class`, one of the enterprise's order or named classes); its school is the class's."""
 
     student_name = serializers.CharField(max_length=50)
     resident_id = serializers.CharField(max_length=30, write_only=True, allow_blank=True)
@@ -202,6 +235,11 @@ class ClaimLineInputSerializer(serializers.Serializer):
         allow_null=True,
         required=False,
     )
+    order_class = OrderClassField(
+        allow_null=True, required=False,
+        help_text="Order-class employment claims: id of one of the enterprise's order or named classes "
+        "(cooperation records); the line's school is the class's.",
+    )  # fmt: skip
     specialty = serializers.CharField(max_length=60, allow_blank=True, required=False)
     post = serializers.CharField(max_length=60, allow_blank=True, required=False)
     starts_on = serializers.DateField(allow_null=True, required=False)
@@ -346,7 +384,11 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AllianceMod
     def detail_data(self, claim_id: int, http_status=status.HTTP_200_OK) -> Response:
         claim = self.get_queryset().get(pk=claim_id)
         viewer = self.viewer_of(claim)
-        lines = ClaimLine.objects.filter(claim=claim).select_related("school").order_by("position", "pk")
+        lines = (
+            ClaimLine.objects.filter(claim=claim)
+            .select_related("school", "order_class")
+            .order_by("position", "pk")
+        )
         if viewer == "school":
             lines = lines.filter(school_id=self.membership.member_unit_id)
         claim.visible_lines = list(lines)
@@ -462,7 +504,11 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AllianceMod
     def lines(self, request, *args, **kwargs):
         claim = self.get_object()
         viewer = self.viewer_of(claim)
-        lines = ClaimLine.objects.filter(claim=claim).select_related("school").order_by("position", "pk")
+        lines = (
+            ClaimLine.objects.filter(claim=claim)
+            .select_related("school", "order_class")
+            .order_by("position", "pk")
+        )
         if viewer == "school":
             lines = lines.filter(school_id=self.membership.member_unit_id)
         page = self.paginate_queryset(lines)
@@ -477,7 +523,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AllianceMod
     @lines.mapping.post
     def create_line(self, request, *args, **kwargs):
         claim = self.get_object()
-        serializer = ClaimLineInputSerializer(data=request.data)
+        serializer = ClaimLineInputSerializer(data=request.data, context={"claim": claim})
         serializer.is_valid(raise_exception=True)
         line = run_service(
             lambda: services.add_claim_line(claim, _values(serializer.validated_data), request.user)
@@ -499,7 +545,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AllianceMod
         serializer.is_valid(raise_exception=True)
         rows, errors = [], []
         for number, row in enumerate(serializer.validated_data["lines"], start=1):
-            item = ClaimLineInputSerializer(data=row)
+            item = ClaimLineInputSerializer(data=row, context={"claim": claim})
             if item.is_valid():
                 rows.append(_values(item.validated_data))
                 continue
@@ -522,7 +568,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AllianceMod
 
     def _line(self, claim: Claim) -> ClaimLine:
         line = ClaimLine.objects.filter(claim=claim, pk=self.kwargs.get("claimline_id")).select_related(
-            "school"
+            "school", "order_class"
         )
         line = line.first()
         if line is None:
@@ -551,7 +597,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AllianceMod
     def update_line(self, request, *args, **kwargs):
         claim = self.get_object()
         line = self._line(claim)
-        serializer = ClaimLineInputSerializer(data=request.data, partial=True)
+        serializer = ClaimLineInputSerializer(data=request.data, partial=True, context={"claim": claim})
         serializer.is_valid(raise_exception=True)
         fresh = run_service(
             lambda: services.update_claim_line(line, _values(serializer.validated_data), request.user)

@@ -20,12 +20,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
+from alliances.api.errors import ErrorSerializer
 from alliances.permissions import Action
 
 from ..forms.review import ReviewQueueFilter
 from ..models import Claim, ClaimLine, ClaimStatus, ClaimTransition, LineReview, SchoolDecision
 from ..services import review as services
 from ..workflow import TransitionRefused
+from .claims import FindingsField
 
 # --- errors ------------------------------------------------------------------------------------------------
 
@@ -41,20 +43,9 @@ class Stale(Conflict):
     default_code = "stale"
 
 
-class ReviewErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
-    status = serializers.IntegerField()
-
-
-class ReviewErrorSerializer(serializers.Serializer):
-    error = ReviewErrorBodySerializer()
-
-
-INVALID = OpenApiResponse(ReviewErrorSerializer, description=_("Invalid input: `details` has the errors."))
+INVALID = OpenApiResponse(ErrorSerializer, description=_("Invalid input: `details` has the errors."))
 CONFLICT = OpenApiResponse(
-    ReviewErrorSerializer,
+    ErrorSerializer,
     description=_("`conflict`: the claim's state does not allow the step; `stale`: changed since read."),
 )
 
@@ -97,20 +88,25 @@ class SchoolLineSerializer(serializers.ModelSerializer):
 
 class ReviewLineSerializer(serializers.ModelSerializer):
     school_name = serializers.CharField(source="school.name", read_only=True, default="")
-    problems = serializers.JSONField(
-        read_only=True,
-        help_text='Findings of the last check: [{"code", "severity": "error|warning", "message"}].',
+    order_class_name = serializers.SerializerMethodField()
+    problems = FindingsField(
+        help_text='Findings of the last check: [{"code", "severity": "error|warning", "message"}], each message '
+        "in the language of the request.",
     )
 
     class Meta:
         model = ClaimLine
         fields = [
             "id", "position", "student_name", "resident_id_masked", "birth_date", "school", "school_name",
-            "specialty", "post", "starts_on", "ends_on", "agreement_number", "insurance_policy_number",
-            "monthly_pay", "award_level", "problems", "has_errors", "school_decision", "school_note",
-            "school_decided_at", "review", "review_reason", "reviewed_at", "reviewed_by", "revision",
+            "order_class", "order_class_name", "specialty", "post", "starts_on", "ends_on", "agreement_number",
+            "insurance_policy_number", "monthly_pay", "award_level", "problems", "has_errors", "school_decision",
+            "school_note", "school_decided_at", "review", "review_reason", "reviewed_at", "reviewed_by", "revision",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_order_class_name(self, line) -> str:
+        record = line.order_class if line.order_class_id else None
+        return (record.class_name or record.title) if record is not None else ""
 
 
 class ClaimTransitionSerializer(serializers.ModelSerializer):
@@ -359,7 +355,10 @@ class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Allia
 
             queryset = queryset.prefetch_related(
                 Prefetch(
-                    "lines", queryset=ClaimLine.objects.select_related("school").order_by("position", "pk")
+                    "lines",
+                    queryset=ClaimLine.objects.select_related("school", "order_class").order_by(
+                        "position", "pk"
+                    ),
                 ),
                 Prefetch(
                     "transitions",
@@ -379,7 +378,7 @@ class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Allia
     def _lines(self, claim: Claim, ids) -> list:
         lines = (
             ClaimLine.objects.filter(claim=claim, pk__in=ids)
-            .select_related("school")
+            .select_related("school", "order_class")
             .order_by("position", "pk")
         )
         return ReviewLineSerializer(lines, many=True).data

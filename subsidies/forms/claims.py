@@ -8,11 +8,12 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliances.spreadsheets import XLSX_CONTENT_TYPE
 from members.models import CURRENT_MEMBER_STATUSES, MemberKind, MemberUnit
 
-from ..imports import MAX_FILE_BYTES, MAX_LINES, XLSX_CONTENT_TYPE
+from ..imports import MAX_FILE_BYTES, MAX_LINES
 from ..models import Claim, ClaimLine, Period, ProgramKind, SpecialtyLevelAward
-from ..services.claims import open_programs
+from ..services.claims import enterprise_order_classes, open_programs
 
 
 class DateInput(forms.DateInput):
@@ -38,6 +39,19 @@ class ClaimCreateForm(forms.Form):
         )
 
 
+def order_class_label(record) -> str:
+    """How a class is offered: its name, school and graduation year."""
+    if record.graduation_year:
+        return _("%(class)s · %(school)s · graduating %(year)s") % {
+            "class": record.class_name or record.title, "school": record.school.name,
+            "year": record.graduation_year,
+        }  # fmt: skip
+    return _("%(class)s · %(school)s") % {
+        "class": record.class_name or record.title,
+        "school": record.school.name,
+    }
+
+
 def school_choices(current=None):
     """The alliance's current member schools (and the line's own school, should it have left since)."""
     queryset = MemberUnit.objects.filter(
@@ -59,6 +73,11 @@ class ClaimLineForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "spellcheck": "false"}),
         help_text=_("18 characters: 17 digits and a check digit or X. Shown masked once saved."),
     )  # fmt: skip
+    order_class = forms.ModelChoiceField(
+        label=_("Order or named class"), queryset=MemberUnit.objects.none(), required=False,
+        help_text=_("One of your enterprise's order or named classes in the alliance's cooperation records; the "
+                    "graduate's school is the class's."),
+    )  # fmt: skip
     school = forms.ModelChoiceField(label=_("School"), queryset=MemberUnit.objects.none(), required=False)
     specialty = forms.CharField(label=_("Specialty"), max_length=60, required=False)
     post = forms.CharField(label=_("Post"), max_length=60, required=False)
@@ -79,8 +98,8 @@ class ClaimLineForm(forms.Form):
         if line is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 name: getattr(line, name) for name in (
-                    "student_name", "school", "specialty", "post", "starts_on", "ends_on", "agreement_number",
-                    "insurance_policy_number", "monthly_pay", "award_level",
+                    "student_name", "school", "order_class", "specialty", "post", "starts_on", "ends_on",
+                    "agreement_number", "insurance_policy_number", "monthly_pay", "award_level",
                 )
             }  # fmt: skip
         super().__init__(*args, **kwargs)
@@ -96,6 +115,19 @@ class ClaimLineForm(forms.Form):
             ) % {"masked": line.resident_id_masked}
         if claim.program.kind != ProgramKind.QUALITY_SPECIALTY:
             del self.fields["award_level"]
+        if claim.program.kind == ProgramKind.ORDER_CLASS:
+            # The graduate comes from one of the enterprise's classes, whose school is the line's school.
+            field = self.fields["order_class"]
+            field.queryset = enterprise_order_classes(
+                claim.enterprise_id,
+                usable_only=True,
+                include=line.order_class_id if line is not None else None,
+            )
+            field.label_from_instance = order_class_label
+            field.empty_label = _("— choose the class —")
+            del self.fields["school"]
+        else:
+            del self.fields["order_class"]
 
     def values(self) -> dict:
         data = dict(self.cleaned_data)

@@ -36,7 +36,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,6 +55,7 @@ from ..models import (
     LineReview,
     Period,
     Program,
+    ProgramKind,
     SchoolDecision,
 )
 from ..workflow import EDITABLE_CLAIM_STATUSES, TransitionRefused, move_claim
@@ -64,8 +65,8 @@ S = ClaimStatus
 SUBMITTED_STATUSES = frozenset({S.SUBMITTED, S.SCHOOL_CONFIRMATION, S.UNDER_REVIEW})
 # The values of a line an enterprise gives (the resident ID number in plain text, only in memory).
 LINE_FIELDS = (
-    "student_name", "resident_id", "school", "specialty", "post", "starts_on", "ends_on", "agreement_number",
-    "insurance_policy_number", "monthly_pay", "award_level",
+    "student_name", "resident_id", "school", "order_class", "specialty", "post", "starts_on", "ends_on",
+    "agreement_number", "insurance_policy_number", "monthly_pay", "award_level",
 )  # fmt: skip
 # Resident ID findings that make a number unusable (a wrong number would also give a wrong keyed hash, and the
 # check for a student claimed twice would miss it): refused at entry. An unknown division code is only a finding.
@@ -224,6 +225,38 @@ def claim_viewer(membership, claim: Claim) -> str | None:
     return None
 
 
+def order_class_claims(membership, record) -> dict:
+    """What the claims made of an order or named class (a cooperation record), for its page: how many lines on how
+    many claims name it and how many of them were approved (everyone who may read the record sees the numbers), and
+    the claims the reader may see (`visible_claims`), each with its lines naming the class and whether the reader
+    may open it (the bureau lists claims but opens none). Two queries."""
+    lines = ClaimLine.objects.filter(order_class=record)
+    totals = lines.aggregate(
+        lines=Count("pk"),
+        claims=Count("claim", distinct=True),
+        approved=Count("pk", filter=Q(review=LineReview.APPROVED, claim__status=S.APPROVED)),
+    )
+    unit_id = membership.member_unit_id
+    counts = {"class_lines": Count("lines", filter=Q(lines__order_class=record))}
+    if unit_id:
+        counts["my_students"] = Count("lines", filter=Q(lines__school_id=unit_id))
+    claims = list(
+        visible_claims(membership, Claim.objects.filter(pk__in=lines.values("claim_id")))
+        .select_related("program", "period", "enterprise")
+        .annotate(**counts)
+        .order_by("-period__starts_on", "number")
+    )
+    staff = membership.can(Action.REVIEW_CLAIMS)
+    enterprise = unit_id if unit_id and membership.can(Action.SUBMIT_CLAIMS) else None
+    school = unit_id and membership.can(Action.CONFIRM_STUDENTS)
+    for claim in claims:
+        claim.can_open = bool(
+            staff or claim.enterprise_id == enterprise
+            or (school and claim.status != S.DRAFT and getattr(claim, "my_students", 0))
+        )  # fmt: skip
+    return {"totals": totals, "claims": claims}
+
+
 # --- opening a claim --------------------------------------------------------------------------------------------
 
 
@@ -362,11 +395,53 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def clean_line_values(values: dict, *, partial: bool = False) -> dict:
+def enterprise_order_classes(enterprise_id: int | None, *, usable_only: bool = False, include=None):
+    """The enterprise's order and named classes (cooperation records of the alliance), newest cohort first. With
+    `usable_only`, only those in force or completed (the ones whose graduates are subsidised), plus `include`."""
+    from events.models import CooperationKind, CooperationRecord
+    from events.services.cooperation import SUBSIDY_STATUSES
+
+    queryset = CooperationRecord.objects.filter(
+        kind__in=CooperationKind.class_kinds(), enterprise_id=enterprise_id
+    )
+    if usable_only:
+        condition = Q(status__in=SUBSIDY_STATUSES)
+        if include is not None:
+            condition |= Q(pk=include.pk if hasattr(include, "pk") else include)
+        queryset = queryset.filter(condition)
+    return queryset.select_related("school").order_by("-graduation_year", "class_name", "title", "pk")
+
+
+def _order_class(value, claim: Claim | None, errors: dict):
+    """The order class a line names (a record or its id), or None; errors when it cannot be this claim's."""
+    from events.models import CooperationKind, CooperationRecord
+
+    if value in (None, ""):
+        return None
+    record = value
+    if not isinstance(value, CooperationRecord):
+        record = CooperationRecord.objects.select_related("school").filter(pk=value).first()
+    problem = None
+    if record is None or record.kind not in CooperationKind.class_kinds():
+        problem = _("Choose one of your enterprise's order or named classes.")
+    elif claim is not None and record.enterprise_id != claim.enterprise_id:
+        problem = _(
+            "%(class)s is a class of another enterprise: choose one of your enterprise's classes."
+        ) % {"class": record.class_name or record.title}
+    elif claim is not None and claim.program.kind != ProgramKind.ORDER_CLASS:
+        problem = _("Only lines of an order-class employment claim name an order class.")
+    if problem:
+        errors.setdefault("order_class", []).append(problem)
+        return None
+    return record
+
+
+def clean_line_values(values: dict, *, partial: bool = False, claim: Claim | None = None) -> dict:
     """Check and normalise a line's values (a form's cleaned data, an API body, an imported row).
 
     Returns the model fields to set, the resident ID number turned into its stored form. With `partial`, only the
-    values given are checked (an update); otherwise the name and the resident ID number are required."""
+    values given are checked (an update); otherwise the name and the resident ID number are required. `claim`, the
+    line's claim, limits the order class to the claiming enterprise's; the line's school is then the class's."""
     unknown = set(values) - set(LINE_FIELDS)
     if unknown:
         raise TypeError(f"not line fields: {sorted(unknown)}")
@@ -397,6 +472,17 @@ def clean_line_values(values: dict, *, partial: bool = False) -> dict:
         if school is not None and school.kind not in MemberKind.school_kinds():
             errors.setdefault("school", []).append(_("%(unit)s is not a school.") % {"unit": school.name})
         clean["school"] = school
+    if "order_class" in values:
+        record = _order_class(values.get("order_class"), claim, errors)
+        clean["order_class"] = record
+        if record is not None:
+            given_school = clean.get("school")
+            if given_school is not None and given_school.pk != record.school_id:
+                errors.setdefault("school", []).append(
+                    _("The school of a graduate of %(class)s is the class's: %(school)s.")
+                    % {"class": record.class_name or record.title, "school": record.school.name}
+                )
+            clean["school"] = record.school
     for name in ("specialty", "post", "agreement_number", "insurance_policy_number", "award_level"):
         if given(name):
             clean[name] = _text(values.get(name))
@@ -428,7 +514,7 @@ def clean_line_values(values: dict, *, partial: bool = False) -> dict:
             else:
                 clean["monthly_pay"] = pay.quantize(Decimal("0.01"))
     # Lengths and choices, as the model states them.
-    probe = ClaimLine(**{k: v for k, v in clean.items() if k != "school"})
+    probe = ClaimLine(**{k: v for k, v in clean.items() if k not in ("school", "order_class")})
     for name in (
         "student_name",
         "specialty",
@@ -450,9 +536,17 @@ def clean_line_values(values: dict, *, partial: bool = False) -> dict:
     return clean
 
 
+def _with_program(claim: Claim | int) -> Claim:
+    """The claim with its program (the kind decides whether lines name an order class), read once."""
+    if isinstance(claim, Claim) and "program" in claim._state.fields_cache:
+        return claim
+    pk = claim.pk if isinstance(claim, Claim) else claim
+    return Claim.objects.select_related("program").get(pk=pk)
+
+
 def _changes_school_confirmation(line: ClaimLine, clean: dict) -> bool:
-    """Whether the school must look at the line again (a different student, school or internship)."""
-    watched = ("resident_id_hash", "student_name", "school", "specialty", "starts_on", "ends_on")
+    """Whether the school must look at the line again (a different student, school, class or internship)."""
+    watched = ("resident_id_hash", "student_name", "school", "order_class", "specialty", "starts_on", "ends_on")  # fmt: skip
     return any(name in clean and getattr(line, name) != clean[name] for name in watched)
 
 
@@ -464,7 +558,7 @@ def _refresh(claim: Claim):
 
 def add_claim_line(claim: Claim, values: dict, actor=None) -> ClaimLine:
     """A new line at the end of the claim; the claim's findings are refreshed."""
-    clean = clean_line_values(values)
+    clean = clean_line_values(values, claim=_with_program(claim))
     with transaction.atomic():
         locked = _lock(claim)
         _require_editable(locked)
@@ -491,7 +585,7 @@ def update_claim_line(line: ClaimLine, values: dict, actor=None) -> ClaimLine:
     values = dict(values)
     if not _text(values.get("resident_id", "x")):
         values.pop("resident_id")
-    clean = clean_line_values(values, partial=True)
+    clean = clean_line_values(values, partial=True, claim=_with_program(line.claim_id))
     with transaction.atomic():
         locked = _lock(line.claim_id)
         current = ClaimLine.objects.select_for_update().get(pk=line.pk, claim=locked)
@@ -503,6 +597,12 @@ def update_claim_line(line: ClaimLine, values: dict, actor=None) -> ClaimLine:
                 .exists()
             ):
                 raise ValidationError({"resident_id": _("This student is already on this claim.")})
+        if "school" in clean and "order_class" not in clean and current.order_class_id:
+            record = current.order_class
+            if clean["school"] is None or clean["school"].pk != record.school_id:
+                raise ValidationError({"school": _(
+                    "The school of a graduate of %(class)s is the class's: %(school)s."
+                ) % {"class": record.class_name or record.title, "school": record.school.name}})  # fmt: skip
         changed = [
             name for name, value in clean.items()
             if getattr(current, name) != value and name not in ("resident_id_encrypted", "resident_id_masked")
@@ -576,9 +676,10 @@ def add_lines_in_bulk(claim: Claim, rows: list[dict], actor=None) -> list[ClaimL
     errors: list[dict] = []
     cleaned: list[tuple[int, dict]] = []
     first_row: dict[str, int] = {}
+    with_program = _with_program(claim)
     for number, values in enumerate(rows, start=1):
         try:
-            clean = clean_line_values(values)
+            clean = clean_line_values(values, claim=with_program)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 errors.extend({"row": number, "field": name, "message": message} for message in messages)

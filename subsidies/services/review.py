@@ -120,7 +120,7 @@ def approval_obstacles(line: ClaimLine) -> list[str]:
             _("%(line)s: the school has not confirmed this student yet.") % {"line": _label(line)}
         )
     if line.has_errors:
-        errors = [p for p in line.problems or [] if isinstance(p, dict) and p.get("severity") == "error"]
+        errors = [p for p in line.findings if p.get("severity") == "error"]  # in the reader's language
         findings = "; ".join(f"{p.get('code', '')}: {p.get('message', '')}" for p in errors) or _(
             "see the checks"
         )

@@ -22,23 +22,28 @@ from django.views import View
 from django.views.generic import FormView
 
 from alliances.audit import record_event
+from alliances.forms import attach_errors
 from alliances.generic import AllianceListView, AllianceObjectMixin, AllianceView
 from alliances.permissions import Action
 from alliances.personal_data import decrypt
+from alliances.spreadsheets import XLSX_CONTENT_TYPE
 from alliances.views import audited_file_response
 from members.models import MemberUnit
 
 from ..filters import ClaimFilter
 from ..forms.claims import ClaimCreateForm, ClaimDocumentForm, ClaimImportForm, ClaimLineForm, PaymentForm
-from ..imports import MAX_FILE_BYTES, MAX_LINES, XLSX_CONTENT_TYPE, build_template, template_filename
+from ..imports import MAX_FILE_BYTES, MAX_LINES, build_template, template_filename
 from ..models import (
+    CalculationRun,
     Claim,
     ClaimDocument,
     ClaimLine,
     ClaimStatus,
     ClaimTransition,
+    Disbursement,
     LineReview,
     ProgramKind,
+    RunStatus,
     SchoolDecision,
 )
 from ..services import claims as services
@@ -51,14 +56,6 @@ LINES_PER_PAGE = 200
 
 def _messages_of(exc: Exception) -> list[str]:
     return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-
-
-def _attach_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def claim_url(claim: Claim, slug: str) -> str:
@@ -78,19 +75,19 @@ def with_line_counts(queryset):
 
 
 def summarise_lines(lines: list[ClaimLine]) -> dict:
-    """The findings of a claim as stored on its lines (the claim's own findings are on every line: shown once)."""
+    """The findings of a claim as stored on its lines (the claim's own findings are on every line: shown once),
+    each message rendered in the reader's language (ClaimLine.findings)."""
     from ..checks import CLAIM_LEVEL_CODES
 
     claim_level: dict[str, dict] = {}
     errors = warnings = with_errors = 0
     error_lines = []  # where to look: the lines with errors, with the page of the list they are on
     for index, line in enumerate(lines):
-        own = [
-            p for p in line.problems or [] if isinstance(p, dict) and p.get("code") not in CLAIM_LEVEL_CODES
-        ]
+        shown = line.findings
+        own = [p for p in shown if p.get("code") not in CLAIM_LEVEL_CODES]
         line.own_problems = own
-        for problem in line.problems or []:
-            if isinstance(problem, dict) and problem.get("code") in CLAIM_LEVEL_CODES:
+        for problem in shown:
+            if problem.get("code") in CLAIM_LEVEL_CODES:
                 claim_level.setdefault(problem["code"], problem)
         errors += sum(p.get("severity") == "error" for p in own)
         warnings += sum(p.get("severity") != "error" for p in own)
@@ -181,7 +178,7 @@ class ClaimCreateView(AllianceView, FormView):
                 enterprise, form.cleaned_data["program"], form.cleaned_data["period"], actor=self.request.user
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         if claim.was_created:
             messages.success(
@@ -234,17 +231,57 @@ class ClaimMixin(AllianceView, AllianceObjectMixin, _ViewerCheck):
         )
 
     def get_line(self, line_id) -> ClaimLine:
-        line = ClaimLine.objects.filter(claim=self.claim, pk=line_id).select_related("school").first()
+        line = (
+            ClaimLine.objects.filter(claim=self.claim, pk=line_id)
+            .select_related("school", "order_class")
+            .first()
+        )
         if line is None:
             raise Http404
         return line
 
 
 def lines_of(claim: Claim, viewer: str, unit_id):
-    lines = ClaimLine.objects.filter(claim=claim).select_related("school").order_by("position", "pk")
+    lines = (
+        ClaimLine.objects.filter(claim=claim)
+        .select_related("school", "order_class")
+        .order_by("position", "pk")
+    )
     if viewer == "school":
         lines = lines.filter(school_id=unit_id)
     return lines
+
+
+def status_notice(claim: Claim, viewer: str, membership, lines: list[ClaimLine], transitions: list) -> dict:
+    """What the claim's page says about where the claim stands and what happens next, for its status: the lines
+    still waiting for their school or the reviewer, the reviewer's note of a returned or rejected claim, and for an
+    approved one the calculation run of its program and period (its status and this claim's amount, linked for
+    those who may see runs). At most two queries (approved claims only)."""
+    notice = {
+        "lines": len(lines),
+        "school_waiting": sum(line.school_id is not None and line.school_decision == SchoolDecision.PENDING
+                              for line in lines),
+        "decided": sum(line.review in (LineReview.APPROVED, LineReview.REJECTED) for line in lines),
+        "approved": sum(line.review == LineReview.APPROVED for line in lines),
+        "rejected": sum(line.review == LineReview.REJECTED for line in lines),
+        "returned_lines": sum(line.review == LineReview.RETURNED for line in lines),
+        "moved_at": next((t.at for t in reversed(transitions) if t.to_status == claim.status), None),
+        "note": claim.review_note if claim.status in (S.RETURNED, S.APPROVED, S.REJECTED) else "",
+        "can_see_runs": membership.can(Action.VIEW_DISBURSEMENTS),
+    }  # fmt: skip
+    if claim.status == S.APPROVED and viewer != "school":
+        runs = list(
+            CalculationRun.objects.filter(program_id=claim.program_id, period_id=claim.period_id).order_by(
+                "-created_at", "-pk"
+            )
+        )
+        run = next((run for run in runs if run.status != RunStatus.DRAFT), None)
+        notice["run"] = run
+        notice["calculating"] = run is None and bool(runs)
+        notice["disbursement"] = (
+            Disbursement.objects.filter(run=run, claim=claim).first() if run is not None else None
+        )
+    return notice
 
 
 def detail_context(view, claim: Claim) -> dict:
@@ -252,6 +289,9 @@ def detail_context(view, claim: Claim) -> dict:
     membership = view.membership
     lines = list(lines_of(claim, viewer, membership.member_unit_id))
     summary = summarise_lines(lines)
+    transitions = list(
+        ClaimTransition.objects.filter(claim=claim).select_related("actor").order_by("at", "pk")
+    )
     page = Paginator(lines, LINES_PER_PAGE).get_page(view.request.GET.get("page"))
     can_edit = viewer == "enterprise" and claim.status in EDITABLE_CLAIM_STATUSES
     for line in page.object_list:
@@ -264,9 +304,8 @@ def detail_context(view, claim: Claim) -> dict:
         "is_award": claim.program.kind == ProgramKind.QUALITY_SPECIALTY,
         "deadline_passed": services.deadline_passed(claim.period),
         "documents": list(ClaimDocument.objects.filter(claim=claim).order_by("pk")) if viewer != "school" else [],
-        "transitions": list(
-            ClaimTransition.objects.filter(claim=claim).select_related("actor").order_by("at", "pk")
-        ),
+        "transitions": transitions,
+        "notice": status_notice(claim, viewer, membership, lines, transitions),
         "document_form": ClaimDocumentForm() if can_edit else None,
     }  # fmt: skip
 
@@ -336,7 +375,7 @@ class ClaimLineFormMixin(ClaimMixin):
         try:
             line = self.save(form.values())
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.render_form(form, status=400)
         except TransitionRefused as exc:
             return self.render_form(form, status=409, error=str(exc))
@@ -428,7 +467,7 @@ class ClaimLineValidateView(ClaimMixin, View):
         }  # fmt: skip
         return check_line_values(
             **values, program_kind=claim.program.kind, version=version_for_claim(claim), period=claim.period,
-            groups=groups,
+            groups=groups, order_class=data.get("order_class"), enterprise_id=claim.enterprise_id,
         )  # fmt: skip
 
 
@@ -580,7 +619,7 @@ class ClaimPaymentView(ClaimMixin, View):
                 claim, data["payee_name"], data["bank_name"], data.get("bank_account"), actor=request.user
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return self.render_form(form, status=400)
         except TransitionRefused as exc:
             return self.render_form(form, status=409, error=str(exc))

@@ -85,8 +85,10 @@ class SchoolClaimMixin(AllianceView, AllianceObjectMixin):
     target_model, target_attribute = Claim, "claim"
 
     def my_lines(self):
-        return ClaimLine.objects.filter(claim=self.claim, school_id=self.membership.member_unit_id).order_by(
-            "position", "pk"
+        return (
+            ClaimLine.objects.filter(claim=self.claim, school_id=self.membership.member_unit_id)
+            .select_related("order_class")
+            .order_by("position", "pk")
         )
 
     def get_claim_lines(self) -> list[ClaimLine]:
@@ -191,7 +193,7 @@ class ReviewQueueView(AllianceListView):
 def review_lines_queryset(claim: Claim):
     return (
         ClaimLine.objects.filter(claim=claim)
-        .select_related("school", "reviewed_by")
+        .select_related("school", "order_class", "reviewed_by")
         .order_by("position", "pk")
     )
 
