@@ -47,6 +47,8 @@ from .models import (
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 YEARS = (2025, 2026)
+# The demo logins' school and enterprise: their order class is the 2023级 cohort, graduating in 2026.
+DEMO_PAIR_COHORT = 2023
 # The demo's "now": events before it are finished, after it published (or a draft). Fixed, never today.
 DEMO_NOW = datetime(2026, 12, 4, 9, 0, tzinfo=SHANGHAI)
 # Units that fade out take part only before this day, so they are dormant (with a last activity date) from
@@ -649,17 +651,25 @@ class _Planner:
                 description="双方就共建专业、学生岗位实习和订单培养达成合作意向。",
             ))  # fmt: skip
         # Order and named classes, by cohort: graduated classes report the graduates the enterprise employed.
+        # The demo logins' school and enterprise have the class of 2026 (2023级, graduated in June 2026): its
+        # graduates employed are on the enterprise's approved order-class claim of 2025–2026第二学期
+        # (subsidies/demo.py). Its numbers take no draw from the generator, so the rest of the plan is unchanged.
         demo_pair = self.demo_pair()
         for index in range(self.count(14) + self.count(4)):
             named = index >= self.count(14)
-            cohort = 2022 + index % 5
-            school, enterprise = (
-                demo_pair if index == 4 and demo_pair else self.pair(schools=self.class_schools)
-            )
+            is_demo_pair = index == 4 and demo_pair is not None
+            cohort = DEMO_PAIR_COHORT if is_demo_pair else 2022 + index % 5
+            school, enterprise = demo_pair if is_demo_pair else self.pair(schools=self.class_schools)
             specialty = rng.choice(self.units[school].specialties)
             students = rng.randint(30, 50)
             graduation = cohort + 3
             done = graduation <= 2026
+            if not done:
+                employed = None
+            elif is_demo_pair:
+                employed = round(students * 0.8)
+            else:
+                employed = round(students * rng.uniform(0.6, 0.95))
             ceremony = ceremonies.get(cohort)
             signed = ceremony.starts_at.date() if ceremony else date(cohort, 6, 10 + index % 15)
             word = (
@@ -673,7 +683,7 @@ class _Planner:
                 CS.COMPLETED if done else CS.ACTIVE, signed_on=signed, starts_on=date(cohort, 9, 1),
                 ends_on=date(graduation, 6, 30), event=ceremony.title if ceremony else None, specialty=specialty,
                 cohort=cohort, class_name=class_name, students=students, graduation_year=graduation,
-                graduates_employed=round(students * rng.uniform(0.6, 0.95)) if done else None,
+                graduates_employed=employed,
                 description="企业参与招生、共定培养方案、提供实习岗位，毕业生按协议到企业就业。",
             ))  # fmt: skip
         # Cooperation agreements: some signed at the ceremonies, one terminated, one not started yet.

@@ -16,7 +16,7 @@ the API would, once the demo logins exist (alliances.demo.build.seed_demo calls 
   finalised, approved by the bureau and paid (payment reference and date).
 - 2025–2026第二学期: four enterprises' claims approved (one student denied, one night-shift post rejected); the run
   is finalised and waits for the bureau. The order-class employment claim of 淄博齐鲁机械有限公司 (six graduates of
-  淄博市技师学院) is approved.
+  its order class at 淄博市技师学院, the 2023级 cohort that graduated in June 2026: events/demo.py) is approved.
 - 2026–2027第一学期, open: 淄博齐鲁机械有限公司 (the `zb-enterprise` login) has a draft with one line lacking its
   insurance policy number; 淄博汇通机电设备股份有限公司's claim waits for 淄博市技师学院 (`zb-school`);
   淄博鲁中化工有限公司's claim is under review, two lines still to decide (one without its monthly pay).
@@ -28,8 +28,8 @@ confirm_students, review_lines, decide_claim, update_claim_line, start_calculati
 approve_run, record_payment), so the claims, lines, findings, transitions, jobs, runs and audit entries are those the
 app writes. The services read the clock (deadlines, "submitted at", "paid on" not in the future), and this story
 happened in the past: while it is written, `django.utils.timezone.now` answers the story's moment and new audit
-entries take it too (`_story_clock`). Each claim and each run is written in one transaction, under that clock, so
-even the work done on commit (the schools' e-mail, the calculation job's message) happens at the story's time.
+entries take it too (`_story_clock`, shared in alliances/demo/clock.py). Each claim and each run is written in one
+transaction, under that clock, so even the work done on commit (the schools' e-mail, the calculation job's message) happens at the story's time.
 The clock is process-wide while it is set: seed only from the `seed_demo` command or a test, never inside a
 running web or worker process.
 
@@ -48,15 +48,14 @@ import contextlib
 import datetime
 import zlib
 from collections import Counter
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models.signals import pre_save
-from django.utils import timezone
 from stdnum.cn import ric
 
+from alliances.demo.clock import StoryClock as _Clock
+from alliances.demo.clock import story_clock as _story_clock
 from members.models import CURRENT_MEMBER_STATUSES
 
 from .models import CalculationRun, Claim, ClaimLine, Period, PeriodKind, Program, ProgramKind, SchoolDecision
@@ -457,46 +456,6 @@ def all_students(slug: str) -> dict[str, str]:
     return {s.resident_id: s.name for plan in story.claims for _group, _n, s in plan_students(slug, plan)}
 
 
-# --- The clock of the story -------------------------------------------------------------------------------------
-
-
-class _Clock:
-    """Stands in for `django.utils.timezone.now`: the moment of the story being written."""
-
-    def __init__(self):
-        self.moment = timezone.now()
-
-    def __call__(self) -> datetime.datetime:
-        return self.moment
-
-    def set(self, day: datetime.date, hour: int, minute: int = 0) -> None:
-        self.moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
-
-
-@contextlib.contextmanager
-def _story_clock() -> Iterator[_Clock]:
-    """While the story is written, the services' clock (and the time of new audit entries) is the story's.
-
-    Services call `timezone.now()` (and `localdate()`, which calls it), and `auto_now` fields do too; the audit
-    entry's default was bound when its model was defined, so a pre_save receiver gives new entries the moment."""
-    from alliances.models import AuditEntry
-
-    clock = _Clock()
-    real_now = timezone.now
-
-    def stamp(sender, instance, raw=False, **kwargs):
-        if instance._state.adding and not raw:
-            instance.at = clock.moment
-
-    timezone.now = clock
-    pre_save.connect(stamp, sender=AuditEntry, weak=False, dispatch_uid="subsidies.demo.story_clock")
-    try:
-        yield clock
-    finally:
-        pre_save.disconnect(sender=AuditEntry, dispatch_uid="subsidies.demo.story_clock")
-        timezone.now = real_now
-
-
 # --- Writing the story --------------------------------------------------------------------------------------------
 
 
@@ -567,11 +526,26 @@ class _Writer:
         with _story_clock() as clock, transaction.atomic():
             self._play(clock, plan, enterprise, program, period)
 
+    def _order_class(self, enterprise, school, class_of: int):
+        """The enterprise's order or named class at the school graduating in `class_of` (events/demo.py seeds it
+        before the claims), or None."""
+        from events.models import CooperationKind, CooperationRecord
+
+        return (
+            CooperationRecord.objects.filter(
+                enterprise=enterprise, school=school, graduation_year=class_of,
+                kind__in=CooperationKind.class_kinds(),
+            )
+            .order_by("pk")
+            .first()
+        )  # fmt: skip
+
     def _line_values(self, plan: ClaimPlan, period: Period, enterprise, program) -> list[dict]:
         missing = {}
         for line, field in plan.missing:
             missing.setdefault(line, set()).add(field)
         rows = []
+        classes = {}
         for position, (group, number, person) in enumerate(plan_students(self.slug, plan), start=1):
             school = self.units[group.school]
             starts_on, ends_on = plan.internship or (None, None)
@@ -594,6 +568,11 @@ class _Writer:
                 "specialty": group.specialty, "post": group.post, "starts_on": starts_on, "ends_on": ends_on,
                 "agreement_number": agreement, "insurance_policy_number": insurance, "monthly_pay": pay,
             }  # fmt: skip
+            if program.kind == ProgramKind.ORDER_CLASS:  # the graduate's class (its school is the line's)
+                key = (school.pk, group.class_of)
+                if key not in classes:
+                    classes[key] = self._order_class(enterprise, school, group.class_of)
+                values["order_class"] = classes[key]
             for field in missing.get(position, ()):
                 values[field] = None if field in ("monthly_pay", "starts_on", "ends_on") else ""
             rows.append(values)

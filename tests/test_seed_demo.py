@@ -21,6 +21,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from alliances.demo import DEMO_LOGINS, DEMO_PASSWORD, build_alliance, seed_demo
+from alliances.demo import membership as story
 from alliances.demo.data import DEMO_USERS, SPECS_BY_SLUG, alliance_specs
 from alliances.governance import (
     Charter,
@@ -50,9 +51,11 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
+from members.certificates import certificate_refusal
 from members.identifiers import validate_credit_code
 from members.models import (
     COUNCIL_ROLES,
+    CURRENT_MEMBER_STATUSES,
     Committee,
     CommitteeMembership,
     Contact,
@@ -60,14 +63,19 @@ from members.models import (
     Division,
     IndustryDivision,
     MemberKind,
+    MembershipAction,
+    MembershipEvent,
     MemberSpecialty,
     MemberStatus,
     MemberUnit,
+    RequestStatus,
     SchoolLevel,
     Specialty,
     SpecialtyLevel,
+    WithdrawalRequest,
 )
 from members.reference import ensure_reference_data
+from reports.figures import annual_figures
 from subsidies.demo import DEMO_TODAY, STORIES, all_students
 from subsidies.models import (
     CalculationRun,
@@ -153,6 +161,17 @@ def _state() -> dict:
                 CalculationRun.objects.values_list("alliance__slug", "period__name", "status", "total")
             ),
             "subsidy audit entries": AuditEntry.objects.filter(action__startswith="subsidies.").count(),
+            "timelines": sorted(
+                MembershipEvent.objects.values_list("member_unit__name", "action", "to_status", "occurred_at")
+            ),
+            "statuses": sorted(MemberUnit.objects.values_list("name", "status", "member_number", "left_on")),
+            "resolutions": sorted(
+                Resolution.objects.values_list("number", "meeting__title", "subject", "passed")
+            ),
+            "withdrawal requests": sorted(
+                WithdrawalRequest.objects.values_list("member_unit__name", "status", "effective_on")
+            ),
+            "member audit entries": AuditEntry.objects.filter(action__startswith="member.").count(),
         }
 
 
@@ -190,6 +209,7 @@ def test_a_second_run_creates_nothing_and_changes_nothing(seeded):
 def test_the_first_run_reports_what_it_created(seeded):
     assert seeded["created"] == {
         "alliances": 4,
+        # The founding units; the newcomers apply through the membership story (membership applications below).
         "member units": 150 + 30 + 60 + 20,
         "committees": 5 + 11,
         "committee memberships": sum(len(c.members) for spec in alliance_specs() for c in spec.committees),
@@ -208,7 +228,14 @@ def test_the_first_run_reports_what_it_created(seeded):
             1 + bool(u.row_fields().get("admitted_on")) for spec in SPECS for u in spec.units
         ),
         # events.demo: two years of events with registrations, the council meetings' records, cooperation records.
-        **{key: n for key, n in _events_expected().items() if key != "meetings"},
+        **{key: n for key, n in _events_expected().items() if key not in ("meetings", "resolutions")},
+        # The meetings' resolutions (events.demo) and the membership story's, taken at those meetings.
+        "resolutions": _events_expected()["resolutions"]
+        + sum(len(s.resolutions) for s in story.STORIES.values()),
+        "membership applications": sum(len(s.newcomers) for s in story.STORIES.values()),
+        "membership steps": sum(
+            step.action != MembershipAction.APPLIED for s in story.STORIES.values() for step in s.steps
+        ),
         # subsidies.demo: the four programs of the 淄博 measures and five semesters (2024–2025 to 2026–2027第一学期),
         # per alliance; 淄博's and 宜昌's claims, their lines and calculation runs.
         "subsidy programs": 4 * len(SPECS),
@@ -247,7 +274,8 @@ def test_the_command_prints_a_summary_twice_alike():
     assert "4 alliances" in first.getvalue()
     assert "nothing" in second.getvalue()
     for output in (first.getvalue(), second.getvalue()):
-        assert "150 members" in output
+        # 150 founding units, 6 admitted since, one withdrawn and one expelled; two applications still open.
+        assert "154 members" in output and "2 applications open" in output
         assert all(login.username in output for login in DEMO_LOGINS)
     assert first.getvalue().splitlines()[1:] == second.getvalue().splitlines()[1:]
 
@@ -264,22 +292,27 @@ def test_build_alliance_can_be_used_alone():
 
 
 def test_zibo_has_the_founding_members_and_five_committees(seeded):
+    founding = {u.name for u in SPECS_BY_SLUG["zibo"].units}
     with _in("zibo"):
-        units = list(MemberUnit.objects.all())
+        units = [u for u in MemberUnit.objects.all() if u.name in founding]
         committees = list(Committee.objects.select_related("chair_unit"))
         sizes = {c.name: CommitteeMembership.objects.filter(committee=c).count() for c in committees}
         chair_is_member = all(
             CommitteeMembership.objects.filter(committee=c, member_unit=c.chair_unit).exists()
             for c in committees
         )
-    kinds = {kind: sum(u.kind == kind for u in units) for kind in {u.kind for u in units}}
-    assert kinds == {
+    # The seed document's founding figures: 7 技工院校, 8 中职学校, 9 行业协会, 126 企业.
+    assert Counter(u.kind for u in units) == {
         MemberKind.TECHNICAL_SCHOOL: 7,
         MemberKind.SECONDARY_VOCATIONAL: 8,
         MemberKind.ASSOCIATION: 9,
         MemberKind.ENTERPRISE: 126,
     }
-    assert {u.status for u in units} == {MemberStatus.ADMITTED}
+    # All admitted at the founding; since then one withdrew and one was expelled (the membership story).
+    assert {u.name: u.status for u in units if u.status != MemberStatus.ADMITTED} == {
+        story.ZB_CATERING: MemberStatus.WITHDRAWN,
+        story.ZB_JIAHE: MemberStatus.EXPELLED,
+    }
     assert [u.name for u in units if u.council_role == CouncilRole.CHAIR] == ["淄博市技师学院"]
     assert {u.council_role for u in units} == set(CouncilRole.values)
     numbers = [u.member_number for u in units]
@@ -287,6 +320,21 @@ def test_zibo_has_the_founding_members_and_five_committees(seeded):
     assert len(committees) == 5 and all(name.endswith("专业委员会") for name in sizes)
     assert all(10 <= size <= 30 for size in sizes.values()), sizes
     assert chair_is_member
+
+
+def test_zibo_members_now(seeded):
+    """What the overview, the dashboard and the bureau portal count on the demo's today (2026-12-04)."""
+    by_slug = {a["slug"]: a for a in seeded["alliances"]}
+    assert by_slug["zibo"]["by_kind"] == {
+        MemberKind.TECHNICAL_SCHOOL: 7,
+        MemberKind.SECONDARY_VOCATIONAL: 8 + 1,
+        MemberKind.ASSOCIATION: 9,
+        MemberKind.TRAINING_INSTITUTION: 1,
+        MemberKind.ENTERPRISE: 126 + 3 + 1 - 2,
+    }
+    assert (by_slug["zibo"]["members"], by_slug["zibo"]["applications"]) == (154, 2)
+    assert (by_slug["yichang"]["members"], by_slug["yichang"]["applications"]) == (60 + 3 - 1, 1)
+    assert (by_slug["nantong"]["members"], by_slug["linqu"]["members"]) == (30, 20)
 
 
 def test_the_other_alliances(seeded):
@@ -384,7 +432,8 @@ def test_the_database_holds_exactly_the_specified_units(seeded):
     for spec in alliance_specs():
         with _in(spec.slug):
             stored = sorted(MemberUnit.objects.values_list("name", "credit_code"))
-        assert stored == sorted((u.name, u.credit_code) for u in spec.units)
+        units = [*spec.units, *story.newcomers(spec.slug).values()]
+        assert stored == sorted((u.name, u.credit_code) for u in units)
 
 
 @pytest.mark.django_db
@@ -501,9 +550,13 @@ def test_schools_have_a_level_students_teachers_and_catalogue_specialties(seeded
 
 
 def test_admission_dates_and_member_numbers(seeded):
+    """The founding units; the newcomers' numbers are the app's (test_newcomers_are_admitted_at_the_council_…)."""
     prefixes = {"zibo": "ZB", "nantong": "NT", "yichang": "YC", "linqu": "LQ"}
     for alliance in Alliance.objects.all():
-        units = sorted(_units(alliance.slug), key=lambda u: u.member_number)
+        founding = {u.name for u in SPECS_BY_SLUG[alliance.slug].units}
+        units = sorted(
+            (u for u in _units(alliance.slug) if u.name in founding), key=lambda u: u.member_number
+        )
         assert all(u.admitted_on == alliance.founded_on for u in units)
         assert all(0 < (u.admitted_on - u.applied_on).days <= 60 for u in units)
         expected = [
@@ -998,14 +1051,23 @@ def test_cooperation_records_of_every_kind_some_signed_at_events(seeded):
             | {CooperationKind.AGREEMENT, CooperationKind.LETTER_OF_INTENT}
         ]
         assert all(r.participants for r in others)  # fmt: skip
-    # The demo logins' school and enterprise signed an order class at the 2026 ceremony: both "My unit" pages show it.
+    # The demo logins' school and enterprise have an order class (2023级) that graduated in June 2026: both "My unit"
+    # pages show it, and its graduates employed are on the enterprise's approved order-class claim of
+    # 2025–2026第二学期, whose lines name the class (subsidies/demo.py).
     with _in("zibo"):
         pair = CooperationRecord.objects.get(
             kind=CooperationKind.ORDER_CLASS,
             school__name="淄博市技师学院",
             enterprise__name="淄博齐鲁机械有限公司",
         )
-    assert pair.event.title == "2026年校企合作签约暨订单班授牌仪式" and pair.graduation_year == 2029
+        lines = list(
+            ClaimLine.objects.filter(claim__program__code="order-class").select_related("claim__period")
+        )
+    assert pair.graduation_year == 2026 and pair.status == CooperationStatus.COMPLETED and pair.event is None
+    assert pair.graduates_employed >= len(lines) == 6
+    assert {(line.order_class_id, line.school_id) for line in lines} == {(pair.pk, pair.school_id)}
+    assert {line.claim.period.name for line in lines} == {"2025–2026学年第二学期"}
+    assert all(not line.problems and not line.has_errors for line in lines)
 
 
 def test_some_members_are_dormant(seeded):
@@ -1015,10 +1077,14 @@ def test_some_members_are_dormant(seeded):
         with _in(spec.slug):
             dormant = {u.name: u.last_activity_on for u in dormant_members(today=today)}
             claimed = set(Claim.objects.values_list("enterprise__name", flat=True))
+            # The membership story lets one fading unit leave and expels a dormant one.
+            left = set(
+                MemberUnit.objects.exclude(status__in=CURRENT_MEMBER_STATUSES).values_list("name", flat=True)
+            )
         assert dormant, spec.slug
-        for name in set(plan.dormant) - claimed:
+        for name in set(plan.dormant) - claimed - left:
             assert name in dormant and dormant[name] is None, name
-        for name in set(plan.faded) - claimed:
+        for name in set(plan.faded) - claimed - left:
             assert name in dormant and dormant[name] < datetime.date(2025, 10, 1), name
 
 
@@ -1072,3 +1138,247 @@ def test_missing_event_rows_are_made_again_and_nothing_else(seeded):
     with _in("linqu"):
         again = Registration.objects.get(event=registration.event, person_name=registration.person_name)
     assert again.status == RegistrationStatus.CHECKED_IN and again.created_at == registration.created_at
+
+
+# --- The membership story (alliances/demo/membership.py) ----------------------------------------------------------
+
+A = MembershipAction
+# (joined, withdrawn, expelled) by effective date: admitted on, withdrawal effective on, expelled on.
+STORY_BY_YEAR = {
+    ("zibo", 2025): (4, 1, 0),
+    ("zibo", 2026): (2, 0, 1),
+    ("yichang", 2025): (2, 1, 0),
+    ("yichang", 2026): (1, 0, 0),
+}
+
+
+def test_joins_withdrawals_and_expulsions_per_year_are_those_of_the_annual_report(seeded):
+    for (slug, year), expected in STORY_BY_YEAR.items():
+        alliance = Alliance.objects.get(slug=slug)
+        with scope(alliance.pk):
+            changes = Counter(
+                MembershipEvent.objects.filter(
+                    action__in=[A.ADMITTED, A.WITHDRAWN, A.EXPELLED], effective_on__year=year
+                ).values_list("action", flat=True)
+            )
+            totals = annual_figures(alliance, year)["membership"]["totals"]
+        assert (changes[A.ADMITTED], changes[A.WITHDRAWN], changes[A.EXPELLED]) == expected, (slug, year)
+        assert (totals["joined"], totals["withdrawn"], totals["expelled"]) == expected, (slug, year)
+        joined, withdrawn, expelled = expected
+        assert totals["current"] == totals["previous"] + joined - withdrawn - expelled
+    with _in("zibo"):
+        zibo = annual_figures(Alliance.objects.get(slug="zibo"), 2025)["membership"]["totals"]
+    assert (zibo["previous"], zibo["current"]) == (150, 153)
+
+
+def _meeting(slug: str, year: int, kind: str) -> Meeting:
+    """The governance record of the events demo's council or standing-council meeting of the year."""
+    return Event.objects.get(kind=kind, starts_at__year=year, status=EventStatus.FINISHED).meeting
+
+
+def test_the_council_admits_and_expels_and_the_standing_council_approves_withdrawals(seeded):
+    with _in("zibo"):
+        resolutions = {r.number: r for r in Resolution.objects.select_related("meeting", "charter")}
+        meetings = {
+            (year, kind): _meeting("zibo", year, kind)
+            for year in (2025, 2026)
+            for kind in (EventKind.COUNCIL_MEETING, EventKind.STANDING_COUNCIL_MEETING)
+        }
+        charter = current_charter(Alliance.objects.get(slug="zibo"))
+        linked = Counter(
+            MembershipEvent.objects.filter(resolution__isnull=False).values_list(
+                "resolution__number", flat=True
+            )
+        )
+    expected = {
+        "ZB-LS-2025-03": ((2025, EventKind.COUNCIL_MEETING), "admission"),
+        "ZB-CW-2025-02": ((2025, EventKind.STANDING_COUNCIL_MEETING), "withdrawal"),
+        "ZB-LS-2026-03": ((2026, EventKind.COUNCIL_MEETING), "admission"),
+        "ZB-LS-2026-04": ((2026, EventKind.COUNCIL_MEETING), "expulsion"),
+    }
+    for number, (meeting, subject) in expected.items():
+        resolution = resolutions[number]
+        # Attached to the meeting the events demo recorded, beside its own resolutions: no second meeting record.
+        assert resolution.meeting == meetings[meeting] and resolution.subject == subject, number
+        assert resolution.quorum_met and resolution.passed and resolution.charter == charter, number
+        assert resolution.votes_cast == resolution.meeting.present
+        assert resolution.recorded_at.date() == resolution.meeting.held_on
+        assert resolution.recorded_by.username == "zb-staff"
+    assert {r.meeting.held_on.year for r in resolutions.values() if r.number.startswith("ZB-LS-2025")} == {
+        2025
+    }
+    assert linked == {"ZB-LS-2025-03": 4, "ZB-CW-2025-02": 1, "ZB-LS-2026-03": 2, "ZB-LS-2026-04": 1}
+    with _in("yichang"):
+        numbers = sorted(
+            Resolution.objects.exclude(subject="other").values_list("number", "subject", "meeting__body")
+        )
+    assert numbers == [
+        ("YC-CW-2025-02", "withdrawal", GoverningBody.STANDING_COUNCIL),
+        ("YC-LS-2025-03", "admission", GoverningBody.COUNCIL),
+        ("YC-LS-2026-03", "admission", GoverningBody.COUNCIL),
+    ]
+
+
+def _timeline(unit: MemberUnit) -> list[tuple]:
+    return list(
+        MembershipEvent.objects.filter(member_unit=unit)
+        .order_by("occurred_at", "pk")
+        .values_list("action", "occurred_at__date", "effective_on")
+    )
+
+
+def test_newcomers_are_admitted_at_the_council_meeting_with_the_apps_numbers(seeded):
+    with _in("zibo"):
+        units = {u.name: u for u in MemberUnit.objects.all()}
+        council = {year: _meeting("zibo", year, EventKind.COUNCIL_MEETING) for year in (2025, 2026)}
+        yunfan = _timeline(units[story.ZB_YUNFAN])
+        pending = {
+            u.name: u.status
+            for u in units.values()
+            if u.status not in CURRENT_MEMBER_STATUSES and u.left_on is None
+        }
+    admitted = {
+        2025: (story.ZB_XINZE, story.ZB_BOHAN, story.ZB_YUNFAN, story.ZB_ZICHUAN),
+        2026: (story.ZB_FENGZE, story.ZB_TRAINING),
+    }
+    for year, names in admitted.items():
+        for number, name in enumerate(names, 1):
+            unit = units[name]
+            assert unit.status == MemberStatus.ADMITTED and unit.admitted_on == council[year].held_on
+            assert (
+                unit.member_number == f"ZIBO-{year}-{number:04d}"
+            )  # next_member_number's, not the founding ZB-
+            assert unit.applied_on.year == year and unit.applied_on < unit.admitted_on
+            assert certificate_refusal(unit) is None
+    # Asked for more information, answered, admitted.
+    assert [action for action, _day, _effective in yunfan] == [
+        A.APPLIED, A.REVIEW_STARTED, A.INFO_REQUESTED, A.INFO_PROVIDED, A.ADMITTED
+    ]  # fmt: skip
+    assert yunfan[-1][1:] == (council[2025].held_on, council[2025].held_on)
+    # Still open on the demo's today.
+    assert pending == {
+        story.ZB_DONGYUE: MemberStatus.INFO_REQUESTED,
+        story.ZB_BOHUA: MemberStatus.UNDER_REVIEW,
+    }
+    assert all(certificate_refusal(units[name]) for name in pending)
+
+
+def test_a_withdrawal_takes_effect_after_the_charters_notice_and_an_expelled_unit_leaves_its_committees(
+    seeded,
+):
+    with _in("zibo"):
+        units = {u.name: u for u in MemberUnit.objects.all()}
+        request = WithdrawalRequest.objects.select_related("resolution__meeting").get()
+        catering, jiahe, hengtai = (
+            _timeline(units[n]) for n in (story.ZB_CATERING, story.ZB_JIAHE, story.ZB_HENGTAI)
+        )
+        in_committees = set(CommitteeMembership.objects.values_list("member_unit__name", flat=True))
+        standing = _meeting("zibo", 2025, EventKind.STANDING_COUNCIL_MEETING)
+        council = _meeting("zibo", 2026, EventKind.COUNCIL_MEETING)
+    assert request.member_unit.name == story.ZB_CATERING and request.status == RequestStatus.COMPLETED
+    assert (request.requested_on, request.earliest_effective_on, request.effective_on) == (
+        datetime.date(2025, 9, 1), datetime.date(2025, 12, 1), datetime.date(2025, 12, 1)
+    )  # fmt: skip
+    assert request.resolution.meeting == standing and standing.held_on < request.effective_on
+    assert [(action, day) for action, day, _effective in catering[2:]] == [
+        (A.WITHDRAWAL_REQUESTED, datetime.date(2025, 9, 1)),
+        (A.WITHDRAWAL_APPROVED, standing.held_on),
+        (A.WITHDRAWN, datetime.date(2025, 12, 1)),
+        (A.COMMITTEE_LEFT, datetime.date(2025, 12, 1)),
+    ]
+    assert units[story.ZB_CATERING].left_on == datetime.date(2025, 12, 1)
+    # Warned, suspended, expelled by the council; out of its committee.
+    assert [action for action, _day, _effective in jiahe[2:]] == [A.SUSPENDED, A.EXPELLED, A.COMMITTEE_LEFT]
+    assert units[story.ZB_JIAHE].left_on == council.held_on == jiahe[3][2]
+    assert not {story.ZB_CATERING, story.ZB_JIAHE} & in_committees
+    # Suspended and reinstated: a member throughout.
+    assert [action for action, _day, _effective in hengtai[2:]] == [A.SUSPENDED, A.REINSTATED]
+    assert units[story.ZB_HENGTAI].status == MemberStatus.ADMITTED and units[story.ZB_HENGTAI].left_on is None
+    # Those who leave are ones the events demo lets fade or keeps dormant, and claim no subsidy.
+    plan = demo_plan("zibo")
+    assert story.ZB_CATERING in plan.faded and story.ZB_JIAHE in plan.dormant
+    claimants = {claim.enterprise for s in STORIES.values() for claim in s.claims}
+    assert not {story.ZB_CATERING, story.ZB_JIAHE, story.YC_NANJIN} & claimants
+
+
+def test_the_story_is_written_at_its_own_time_by_the_secretariat(seeded):
+    names = [name for s in story.STORIES.values() for name in {step.unit for step in s.steps}]
+    with unscoped("test: the story's timelines and audit entries"):
+        events = list(
+            MembershipEvent.objects.filter(
+                member_unit__name__in=names, occurred_at__year__gte=2025
+            ).select_related("actor")
+        )
+        entries = list(
+            AuditEntry.objects.filter(action__startswith="member.", object_repr__in=names).select_related(
+                "actor"
+            )
+        )
+    assert len(events) == sum(len(s.steps) for s in story.STORIES.values()) + 3  # and three committees left
+    assert all(e.occurred_at < DEMO_NOW for e in events)
+    assert {e.occurred_at.year for e in events} == {2025, 2026}
+    # Each step's audit entry at the moment of its timeline line; the secretariat acts, the applicant has no login.
+    moments = {(e.member_unit.name, e.occurred_at) for e in events}
+    assert {(entry.object_repr, entry.at) for entry in entries} <= moments
+    by_action = {e.action: e.actor.username if e.actor else None for e in events}
+    assert by_action[A.APPLIED] is None and by_action[A.INFO_PROVIDED] is None
+    assert {e.actor.username for e in events if e.actor} == {"zb-staff", "yc-admin"}
+
+
+def test_the_stories_e_mail_is_not_sent_but_counted(seeded, mailoutbox):
+    """The withdrawal notice to every member's contacts ran in the story's past: through the dummy backend,
+    recorded with its count in the audit log, not printed on the console nor handed to a worker."""
+    from members import notifications
+
+    with _in("zibo"):
+        request = WithdrawalRequest.objects.get()
+        alliance_id = request.alliance_id
+        recipients = len(notifications.member_addresses(alliance_id, exclude_unit_id=request.member_unit_id))
+        with story._notices_sent_in_the_past():
+            notifications.notify_members_of_withdrawal(request.pk, alliance_id)
+            unit = MemberUnit.objects.get(name=story.ZB_DONGYUE)
+            notifications.notify_information_requested(unit.pk, alliance_id, "请补充材料。")
+        entries = dict(
+            AuditEntry.objects.filter(
+                action__in=["member.withdrawal_notified", "member.information_request_sent"]
+            ).values_list("action", "detail")
+        )
+    assert mailoutbox == []
+    assert recipients > 200 and entries["member.withdrawal_notified"] == {"recipients": recipients}
+    assert entries["member.information_request_sent"] == {"recipients": len(unit.contacts.all())}
+    assert notifications.notify_members_of_withdrawal.__module__ == "members.notifications"  # put back
+
+
+def test_a_missing_application_is_made_again_and_nothing_else(seeded):
+    with _in("zibo"):
+        MemberUnit.objects.filter(name=story.ZB_BOHUA).delete()
+    assert seed_demo()["created"] == {"membership applications": 1, "membership steps": 1}
+    with _in("zibo"):
+        unit = MemberUnit.objects.get(name=story.ZB_BOHUA)
+    assert unit.status == MemberStatus.UNDER_REVIEW and unit.applied_on == datetime.date(2026, 11, 16)
+    assert unit.credit_code == story.newcomers("zibo")[story.ZB_BOHUA].credit_code
+
+
+def test_a_unit_changed_by_hand_keeps_its_state(seeded):
+    """A step the unit's status no longer allows is left out, with the rest of that unit's story."""
+    with _in("zibo"):
+        unit = MemberUnit.objects.get(name=story.ZB_BOHUA)
+        MemberUnit.objects.filter(pk=unit.pk).update(status=MemberStatus.REJECTED)
+        MembershipEvent.objects.filter(member_unit=unit, action=A.REVIEW_STARTED).delete()
+    assert seed_demo()["created"] == {}
+    with _in("zibo"):
+        assert MemberUnit.objects.get(pk=unit.pk).status == MemberStatus.REJECTED
+
+
+def test_newcomers_are_made_like_the_founding_units():
+    for slug in story.STORIES:
+        made = story.newcomers(slug)
+        assert made == story.newcomers(slug)  # fixed, not drawn
+        founding = SPECS_BY_SLUG[slug].units
+        assert not {u.name for u in founding} & set(made)
+        assert not {u.credit_code for u in founding} & {u.credit_code for u in made.values()}
+        for unit in made.values():
+            validate_credit_code(unit.credit_code)
+            assert unit.contacts and not unit.member_number and unit.council_role == CouncilRole.MEMBER
+    steps = {step.unit for s in story.STORIES.values() for step in s.steps}
+    assert {n.draft.name for s in story.STORIES.values() for n in s.newcomers} <= steps

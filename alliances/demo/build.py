@@ -7,6 +7,10 @@ number); officer by (term, office, name); meeting by (alliance, body, date, titl
 grant by (alliance, user, role). Because existing rows are left alone, a demo user who changed their
 password keeps it, and running the command twice creates nothing the second time.
 
+After the founding, the membership story of 淄博 and 宜昌 (membership.py: applications, admissions,
+withdrawals, suspensions, an expulsion in 2025 and 2026) goes through the lifecycle services; a unit that
+left a committee (its timeline says so) or is no longer a member is not put back on it.
+
 One exception: a unit made by an older version of the demo, whose profile fields (industry, head count,
 school level, dates…) are still empty, gets them filled in; fields that hold a value are never touched.
 The reference data the profiles point at (industries, specialties) is loaded first if its tables are empty.
@@ -22,9 +26,18 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from events.demo import seed_events
-from members.models import Committee, CommitteeMembership, Contact, MemberSpecialty, MemberUnit
+from members.models import (
+    CURRENT_MEMBER_STATUSES,
+    OPEN_APPLICATION_STATUSES,
+    Committee,
+    CommitteeMembership,
+    Contact,
+    MembershipAction,
+    MembershipEvent,
+    MemberSpecialty,
+    MemberUnit,
+)
 from members.reference import ensure_reference_data
-from subsidies.demo import seed_subsidies, seed_subsidy_claims
 
 from ..audit import record_event
 from ..governance import (
@@ -48,10 +61,13 @@ from .data import (
     UnitSpec,
     UserSpec,
 )
+from .membership import seed_membership_story
 
 
 def seed_demo(stdout=None) -> dict:
     """Create the demo alliances and logins where missing; return a summary and print it to `stdout`."""
+    from subsidies.demo import seed_subsidy_claims  # here: subsidies.demo imports .clock of this package
+
     created = Counter()
     with transaction.atomic():
         alliances = [build_alliance(spec, created) for spec in ALLIANCES]
@@ -59,9 +75,11 @@ def seed_demo(stdout=None) -> dict:
         for alliance in alliances:
             _ensure_grants(alliance, DEMO_USERS, users, created)
         _ensure_authenticators(users, created)
-    # Subsidy claims and runs need the logins that act in them. Each claim and run is its own transaction, so
-    # that its on-commit work (e-mail to schools, the calculation job) happens in the demo's story time.
+    # The membership story (applications, admissions, withdrawals, expulsions at the meetings events.demo
+    # recorded), subsidy claims and runs need the logins that act in them. Each step, claim and run is its own
+    # transaction, so that its on-commit work (e-mail, the calculation job) happens in the demo's story time.
     for alliance in alliances:
+        created.update(seed_membership_story(alliance))
         created.update(seed_subsidy_claims(alliance))
     created = +created  # drop the zero counts
     if created:
@@ -81,6 +99,8 @@ def build_alliance(spec: AllianceSpec, created: Counter | None = None) -> Allian
 
     `created`, when given, is incremented with the number of rows made of each kind.
     """
+    from subsidies.demo import seed_subsidies  # here: subsidies.demo imports .clock of this package
+
     created = Counter() if created is None else created
     fields = asdict(spec.facts)
     with transaction.atomic():
@@ -232,6 +252,7 @@ def _ensure_committee_members(
     have = set(
         CommitteeMembership.objects.filter(alliance=alliance).values_list("committee_id", "member_unit_id")
     )
+    left = _left_committees(alliance)
     wanted = [(committees[c.name], units[name]) for c in spec.committees for name in c.members]
     missing = [
         CommitteeMembership(
@@ -239,9 +260,20 @@ def _ensure_committee_members(
         )
         for committee, unit in wanted
         if (committee.pk, unit.pk) not in have
+        and (committee.name, unit.pk) not in left
+        and unit.status in CURRENT_MEMBER_STATUSES
     ]
     _bulk_create(alliance, CommitteeMembership, missing)
     created["committee memberships"] += len(missing)
+
+
+def _left_committees(alliance: Alliance) -> set[tuple[str, int]]:
+    """(committee name, unit id) of every unit whose timeline says it left the committee (removed by hand, or
+    withdrawn or expelled in the membership story): it is not put back, nor is a unit that is no longer a member."""
+    rows = MembershipEvent.objects.filter(
+        alliance=alliance, action=MembershipAction.COMMITTEE_LEFT
+    ).values_list("member_unit_id", "detail")
+    return {(name, unit_id) for unit_id, detail in rows for name in (detail or {}).get("committees", [])}
 
 
 def _ensure_governance(
@@ -362,13 +394,16 @@ def _record_seeding(created: Counter) -> None:
 
 
 def _summarise(alliance: Alliance) -> dict:
+    """Current members (admitted, suspended or asking to leave) by kind, and the applications still open."""
     with scope(alliance.pk):
-        by_kind = dict(MemberUnit.objects.values_list("kind").annotate(n=Count("pk")).order_by("kind"))
+        members = MemberUnit.objects.filter(status__in=CURRENT_MEMBER_STATUSES)
+        by_kind = dict(members.values_list("kind").annotate(n=Count("pk")).order_by("kind"))
         return {
             "slug": alliance.slug,
             "name": alliance.name,
             "members": sum(by_kind.values()),
             "by_kind": by_kind,
+            "applications": MemberUnit.objects.filter(status__in=OPEN_APPLICATION_STATUSES).count(),
             "committees": Committee.objects.count(),
             "committee_memberships": CommitteeMembership.objects.count(),
             "grants": Grant.objects.count(),
@@ -382,8 +417,9 @@ def _print_summary(out, summary: dict) -> None:
     ]
     for a in summary["alliances"]:
         kinds = ", ".join(f"{kind} {n}" for kind, n in a["by_kind"].items())
+        open_applications = f", {a['applications']} applications open" if a["applications"] else ""
         lines.append(
-            f"  {a['slug']:<8} {a['members']:>3} members ({kinds}); {a['committees']} committees, "
+            f"  {a['slug']:<8} {a['members']:>3} members ({kinds}){open_applications}; {a['committees']} committees, "
             f"{a['grants']} grants  {a['name']}"
         )
     lines.append(f"Demo logins, password {DEMO_PASSWORD} (accounts that already existed keep their own):")

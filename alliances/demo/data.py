@@ -10,7 +10,7 @@ specs that `build.py` writes.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from itertools import zip_longest
 from math import gcd
@@ -300,6 +300,17 @@ def _unit(outline: Outline, index: int, draft: Draft, council_role: str, represe
         **_enterprise_profile(index - len(outline.institutions), draft),
         **_school_profile(index, draft),
     )
+
+
+def newcomer_spec(slug: str, number: int, draft: Draft) -> UnitSpec:
+    """A unit that applies after the founding (alliances/demo/membership.py), made like the founding units and
+    numbered after them: credit code, representative, address, contacts and profile. It has no member number or
+    dates: the lifecycle services give them. `number`: its place among the alliance's newcomers, from 0."""
+    outline = OUTLINES_BY_SLUG[slug]
+    index = len(outline.institutions) + outline.enterprises + number
+    representative = person_names(1, start=outline.serial * 101 + index)[0]
+    unit = _unit(outline, index, draft, CouncilRole.MEMBER, representative)
+    return replace(unit, member_number="", applied_on=None, admitted_on=None, status=MemberStatus.APPLIED)
 
 
 # --- Profiles: enterprises ----------------------------------------------------------------------
@@ -872,6 +883,7 @@ LINQU = Outline(
 
 # fmt: on
 OUTLINES = (ZIBO, NANTONG, YICHANG, LINQU)
+OUTLINES_BY_SLUG = {outline.facts.slug: outline for outline in OUTLINES}
 
 
 def alliance_specs() -> tuple[AllianceSpec, ...]:
