@@ -161,7 +161,7 @@ def populate(alliance, *, year: int, units: int = 300, lines: int = 3000, events
     statuses = list(RegistrationStatus)
     Registration.objects.bulk_create([
         Registration(alliance=alliance, event=rng.choice(event_objects), member_unit=rng.choice(unit_objects),
-                     person_name="参会人", status=rng.choice(statuses + [RegistrationStatus.CHECKED_IN] * 3))
+                     person_name="参会代表李某", status=rng.choice(statuses + [RegistrationStatus.CHECKED_IN] * 3))
         for _ in range(events * 15)
     ])  # fmt: skip
 
@@ -237,7 +237,7 @@ def populate(alliance, *, year: int, units: int = 300, lines: int = 3000, events
         starts = day_in(rng, period.starts_on, period.ends_on) if rng.random() < 0.95 else None
         ends = day_in(rng, starts, period.ends_on) if starts and rng.random() < 0.97 else None
         line_rows.append(ClaimLine(
-            alliance=alliance, claim=claim, position=position, student_name="学生", resident_id_encrypted="x",
+            alliance=alliance, claim=claim, position=position, student_name="实习生张某", resident_id_encrypted="x",
             resident_id_hash=rng.choice(students) if rng.random() < 0.98 else "", resident_id_masked="x",
             school=rng.choice(schools) if rng.random() < 0.95 else None, specialty=rng.choice(specialty_names),
             starts_on=starts, ends_on=ends,

@@ -318,7 +318,7 @@ def test_known_strings_translate():
         assert translation.gettext("Log in") == "登录"
         assert translation.gettext("Secretariat administrator") == "秘书处管理员"
         assert translation.gettext("Unified social credit code") == "统一社会信用代码"
-        assert translation.ngettext("%(counter)s item", "%(counter)s items", 3) % {"counter": 3} == "共3条"
+        assert translation.ngettext("%(shown)s item", "%(shown)s items", 3) % {"shown": "3"} == "共3条"
     with translation.override("en"):
         assert translation.gettext("Log in") == "Log in"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alliances.jobs import run_job
 from alliances.models import AuditEntry, Job, JobStatus
@@ -130,7 +130,7 @@ def test_a_job_run_again_after_a_crash_makes_one_report(setup, monkeypatch, djan
 def test_years_are_checked(setup):
     alliance, user = setup
     this_year = timezone.localdate().year
-    with scope(alliance.pk):
+    with scope(alliance.pk), translation.override("en"):
         for year, words in ((this_year + 1, "has not begun"), (2017, "founded in 2018"), ("20x5", "four digits")):
             with pytest.raises(ValidationError) as caught:
                 request_annual_report(alliance, year, user=user)
