@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.sql import Query
@@ -184,6 +185,27 @@ class TenantModel(models.Model):
     def delete(self, *args, **kwargs):
         guard_write(self.alliance_id)
         return super().delete(*args, **kwargs)
+
+
+class TenantDocument(TenantModel):
+    """Abstract base of a file uploaded onto a tenant's record (a claim's documents, an event's attachments, a
+    cooperation's documents): its title, the type found by reading its content (alliances/uploads.py), size and
+    uploader. Each subclass adds its owner and `file`, with its own upload folder."""
+
+    title = models.CharField(_("title"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=60)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("uploaded by"),
+    )  # fmt: skip
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.title
 
 
 def guard_write(alliance_id: int | None) -> None:

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from alliances.tenancy import TenantModel
+from alliances.tenancy import TenantDocument, TenantModel
 
 
 def new_token() -> str:
@@ -150,30 +150,19 @@ class AttachmentKind(models.TextChoices):
     PHOTO = "photo", _("Photo")
 
 
-class EventAttachment(TenantModel):
+class EventAttachment(TenantDocument):
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("event")
     )
     kind = models.CharField(
         _("kind"), max_length=10, choices=AttachmentKind.choices, default=AttachmentKind.DOCUMENT
     )
-    title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to="events/%Y/%m/")
-    content_type = models.CharField(_("type"), max_length=60)
-    size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("uploaded by"),
-    )  # fmt: skip
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("event attachment")
         verbose_name_plural = _("event attachments")
         ordering = ["alliance", "event", "kind", "pk"]
-
-    def __str__(self):
-        return self.title
 
 
 class RegistrationStatus(models.TextChoices):
@@ -338,30 +327,19 @@ class CooperationRecord(TenantModel):
         return self.title
 
 
-class CooperationDocument(TenantModel):
+class CooperationDocument(TenantDocument):
     record = models.ForeignKey(
         CooperationRecord,
         on_delete=models.CASCADE,
         related_name="documents",
         verbose_name=_("cooperation record"),
     )
-    title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to="cooperation/%Y/%m/")
-    content_type = models.CharField(_("type"), max_length=60)
-    size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("uploaded by"),
-    )  # fmt: skip
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("cooperation document")
         verbose_name_plural = _("cooperation documents")
         ordering = ["alliance", "record", "pk"]
-
-    def __str__(self):
-        return self.title
 
 
 class FeedScope(models.TextChoices):

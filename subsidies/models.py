@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from alliances.tenancy import TenantModel
+from alliances.tenancy import TenantDocument, TenantModel
 
 ZERO = Decimal("0.00")
 percent_validators = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -417,27 +417,16 @@ class ClaimLine(TenantModel):
         return displayed(self.problems)
 
 
-class ClaimDocument(TenantModel):
+class ClaimDocument(TenantDocument):
     claim = models.ForeignKey(
         Claim, on_delete=models.CASCADE, related_name="documents", verbose_name=_("claim")
     )
-    title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to="subsidies/claims/%Y/%m/")
-    content_type = models.CharField(_("type"), max_length=60)
-    size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("uploaded by"),
-    )  # fmt: skip
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("claim document")
         verbose_name_plural = _("claim documents")
         ordering = ["alliance", "claim", "pk"]
-
-    def __str__(self):
-        return self.title
 
 
 class ClaimTransition(TenantModel):
