@@ -27,6 +27,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -214,6 +215,7 @@ class ClaimCreateSerializer(serializers.Serializer):
     period = serializers.PrimaryKeyRelatedField(queryset=Period.objects.all())
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class OrderClassField(serializers.PrimaryKeyRelatedField):
     """An order or named class of the claiming enterprise (the serializer's context has the claim)."""
 
