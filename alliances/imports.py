@@ -317,11 +317,6 @@ class SheetLayout:
     no_heading_row: str
     instructions_sheet: str = INSTRUCTIONS_SHEET
     ignored_headers: tuple[str, ...] = IGNORED_HEADERS
-    # The two imports' rules differ in two corner cases, kept as they were: whether a heading given in two cells
-    # counts twice towards the two that make the heading row, and whether a hidden data sheet is read when no
-    # other sheet is visible.
-    distinct_headings: bool = False
-    read_hidden_data_sheet: bool = True
 
     @cached_property
     def lookup(self) -> dict[str, str]:
@@ -345,7 +340,8 @@ class SheetLayout:
         }
         matched = {index: self.lookup.get(header_key(text)) for index, text in texts.items()}
         known = [key for key in matched.values() if key]
-        if len(set(known) if self.distinct_headings else known) < 2 and self.anchor not in known:
+        # Two different columns make the heading row (a heading given twice counts once), or the anchor alone.
+        if len(set(known)) < 2 and self.anchor not in known:
             return None  # a title row, or no headings at all
         keys, labels, errors = {}, {}, []
         for index, text in texts.items():
@@ -413,7 +409,7 @@ class WorkbookReader:
             s for s in sheets if s not in preferred and fold(s.title) != fold(layout.instructions_sheet)
         ]
         visible = [s for s in preferred + others if getattr(s, "sheet_state", "visible") == "visible"]
-        return visible or (preferred if layout.read_hidden_data_sheet else [])
+        return visible or preferred  # a hidden data sheet is read when nothing else is visible
 
     def _find_data_sheet(self):
         for sheet in self._sheets():

@@ -134,7 +134,6 @@ LAYOUT = SheetLayout(
         "No heading row was found: the first row of the sheet “%(sheet)s” must hold the column headings of the "
         "template, such as “学生姓名” and “身份证号”. Download the template and copy your data into it."
     ),
-    distinct_headings=True, read_hidden_data_sheet=False,
 )  # fmt: skip
 
 
