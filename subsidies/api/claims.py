@@ -45,7 +45,7 @@ from alliances.api.errors import ErrorSerializer
 from alliances.audit import record_event
 from alliances.permissions import Action
 from alliances.personal_data import decrypt
-from events.models import CooperationKind, CooperationRecord
+from events.models import CooperationRecord
 from members.models import MemberKind, MemberUnit
 
 from ..filters import ClaimFilter
@@ -221,8 +221,9 @@ class OrderClassField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         claim = self.context.get("claim")
-        queryset = CooperationRecord.objects.filter(kind__in=CooperationKind.class_kinds())
-        return queryset.filter(enterprise_id=claim.enterprise_id) if claim is not None else queryset.none()
+        if claim is None:
+            return CooperationRecord.objects.none()
+        return services.enterprise_order_classes(claim.enterprise_id)
 
 
 class ClaimLineInputSerializer(serializers.Serializer):

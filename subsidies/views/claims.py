@@ -445,11 +445,9 @@ class ClaimLineValidateView(ClaimMixin, View):
         return render(request, "subsidies/claim_line_findings.html", {"errors": errors, "findings": findings})
 
     def findings(self, claim: Claim, form) -> list:
-        try:
-            from ..checks import KIND_CHECKS, check_line_values
-            from ..services.programs import version_for_claim
-        except ImportError:
-            return []
+        from ..checks import KIND_CHECKS, check_line_values
+        from ..services.programs import version_for_claim
+
         data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
         resident_id = (form.data.get("resident_id") or "").strip()
         groups = set(KIND_CHECKS.get(claim.program.kind, ()))
