@@ -200,31 +200,26 @@ class JobDownloadView(AllianceDetailView):
         return audited_file_response(job.result_file, job)
 
 
-def audited_file_response(field_file, obj) -> FileResponse:
-    """Serve a stored file as an attachment and record the download."""
-    name = Path(field_file.name).name
+def audited_file_response(
+    field_file, obj, *, filename: str | None = None, content_type: str | None = None,
+    action: str = "file.downloaded", detail: dict | None = None,
+) -> FileResponse:
+    """Serve a stored file as an attachment and record the download as `action` on `obj` (by default
+    `file.downloaded` with the file's name). `filename` and `content_type` default to the stored file's."""
+    name = Path(field_file.name or "").name
     try:
         handle = field_file.open("rb")
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:  # gone from storage, or no file at all
         raise Http404 from exc
-    record_event("file.downloaded", obj, detail={"file": name})
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    record_event(action, obj, detail={"file": name} if detail is None else detail)
+    content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(handle, as_attachment=True, filename=filename or name, content_type=content_type)
 
 
-def document_file_response(document, action: str, target, detail: dict) -> FileResponse:
-    """Serve an uploaded document (a `title`, a `file`, its checked `content_type`) as an attachment named by its
-    title with the stored file's suffix; the download is recorded as `action` on `target`."""
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    record_event(action, target, detail=detail)
+def document_filename(document) -> str:
+    """An uploaded document's download name: its title, with the stored file's suffix when the title lacks it."""
     suffix = Path(document.file.name).suffix
-    filename = (
-        document.title if document.title.lower().endswith(suffix.lower()) else f"{document.title}{suffix}"
-    )
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=document.content_type)
+    return document.title if document.title.lower().endswith(suffix.lower()) else f"{document.title}{suffix}"
 
 
 class AuditLogView(AllianceListView):

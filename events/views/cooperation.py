@@ -19,7 +19,7 @@ from django.views.generic import FormView
 from alliances.forms import attach_errors
 from alliances.generic import AllianceDetailView, AllianceListView, AllianceObjectMixin, AllianceView
 from alliances.permissions import Action
-from alliances.views import document_file_response
+from alliances.views import audited_file_response, document_filename
 
 from ..filters import CooperationFilter
 from ..forms.cooperation import CooperationDocumentForm, CooperationForm, CooperationStatusForm
@@ -218,7 +218,8 @@ class CooperationDocumentView(AllianceView, View):
         )
         if document is None:
             raise Http404
-        return document_file_response(
-            document, "events.cooperation.document_downloaded", document.record,
+        return audited_file_response(
+            document.file, document.record, filename=document_filename(document),
+            content_type=document.content_type, action="events.cooperation.document_downloaded",
             detail={"document": document.pk, "title": document.title[:200]},
         )  # fmt: skip

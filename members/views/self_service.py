@@ -24,7 +24,7 @@ from alliances.forms import attach_errors
 from alliances.generic import AllianceDetailView, AllianceView
 from alliances.governance_services import current_charter
 from alliances.permissions import Action
-from alliances.views import document_file_response
+from alliances.views import audited_file_response, document_filename
 
 from .. import services
 from ..certificates import (
@@ -380,8 +380,9 @@ class MyUnitCertificateView(OwnUnitMixin, View):
 
 def document_response(document: MemberDocument) -> FileResponse:
     """Serve a member document as an attachment with its stored content type; audited."""
-    return document_file_response(
-        document, "member.document_downloaded", document,
+    return audited_file_response(
+        document.file, document, filename=document_filename(document), content_type=document.content_type,
+        action="member.document_downloaded",
         detail={"member_unit": document.member_unit_id, "title": document.title[:200]},
     )  # fmt: skip
 
