@@ -139,6 +139,31 @@ def test_bulk_create_is_all_or_nothing_with_row_errors(world):
     )
 
 
+def test_bulk_create_runs_a_constant_number_of_queries(world):
+    """Schools (and order classes) named by the rows are loaded once for the whole request, not per row."""
+    client = api(world.rep)
+
+    def queries(count: int) -> int:
+        claim = world.claim()
+        rows = [line_body(world) for _ in range(count)]
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(f"{base(world)}{claim.pk}/lines/bulk/", {"lines": rows}, format="json")
+        assert response.status_code == 201 and response.json()["created"] == count
+        ClaimLine.objects.filter(claim=claim).delete()
+        claim.delete()
+        return len(captured)
+
+    assert queries(3) == queries(30)
+    rows = [line_body(world), {**line_body(world), "school": 999_999}, {**line_body(world), "school": "x"}]
+    claim = world.claim()
+    response = client.post(f"{base(world)}{claim.pk}/lines/bulk/", {"lines": rows}, format="json")
+    assert response.status_code == 400
+    assert {(e["row"], e["field"]) for e in response.json()["error"]["details"]["rows"]} == {
+        (2, "school"), (3, "school")
+    }
+    assert not ClaimLine.objects.filter(claim=claim).exists()
+
+
 def test_check_returns_the_findings(world):
     claim = world.claim(payment=False)
     line = services.add_claim_line(claim, world.values(agreement_number=""), world.rep)

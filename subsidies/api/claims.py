@@ -215,8 +215,34 @@ class ClaimCreateSerializer(serializers.Serializer):
     period = serializers.PrimaryKeyRelatedField(queryset=Period.objects.all())
 
 
+class PreloadedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id that, in a bulk request, is matched against the objects the view loaded for every row at once
+    (`context["preloaded"][field name]`: {pk: object}, from this field's own queryset): no query per row."""
+
+    def to_internal_value(self, data):
+        preloaded = self.context.get("preloaded", {}).get(self.field_name)
+        if preloaded is None:
+            return super().to_internal_value(data)
+        pk = related_id(data)
+        if pk is None:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if pk not in preloaded:
+            self.fail("does_not_exist", pk_value=data)
+        return preloaded[pk]
+
+
+def related_id(value) -> int | None:
+    """An id as a bulk row may give it (a number or a numeric string), or None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 @extend_schema_field(OpenApiTypes.INT)
-class OrderClassField(serializers.PrimaryKeyRelatedField):
+class OrderClassField(PreloadedPrimaryKeyRelatedField):
     """An order or named class of the claiming enterprise (the serializer's context has the claim)."""
 
     def get_queryset(self):
@@ -233,7 +259,7 @@ class ClaimLineInputSerializer(serializers.Serializer):
 
     student_name = serializers.CharField(max_length=50)
     resident_id = serializers.CharField(max_length=30, write_only=True, allow_blank=True)
-    school = serializers.PrimaryKeyRelatedField(
+    school = PreloadedPrimaryKeyRelatedField(
         queryset=MemberUnit.objects.filter(kind__in=MemberKind.school_kinds()),
         allow_null=True,
         required=False,
@@ -255,6 +281,18 @@ class ClaimLineInputSerializer(serializers.Serializer):
     award_level = serializers.ChoiceField(
         choices=SpecialtyLevelAward.choices, allow_blank=True, required=False
     )
+
+
+def preload_related(claim: Claim, rows: list[dict]) -> dict:
+    """The schools and order classes the rows of a bulk request name, one query each, from the fields' own
+    querysets (so what a single line may not name, no row may)."""
+    fields = ClaimLineInputSerializer(context={"claim": claim}).fields
+    preloaded = {}
+    for name in ("school", "order_class"):
+        ids = {related_id(row.get(name)) for row in rows} - {None}
+        objects = fields[name].get_queryset().filter(pk__in=ids) if ids else []
+        preloaded[name] = {obj.pk: obj for obj in objects}
+    return preloaded
 
 
 class BulkLinesSerializer(serializers.Serializer):
@@ -547,8 +585,9 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AllianceMod
         serializer = BulkLinesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         rows, errors = [], []
+        context = {"claim": claim, "preloaded": preload_related(claim, serializer.validated_data["lines"])}
         for number, row in enumerate(serializer.validated_data["lines"], start=1):
-            item = ClaimLineInputSerializer(data=row, context={"claim": claim})
+            item = ClaimLineInputSerializer(data=row, context=context)
             if item.is_valid():
                 rows.append(_values(item.validated_data))
                 continue

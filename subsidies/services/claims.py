@@ -726,7 +726,11 @@ def save_new_lines(locked: Claim, cleaned: list[dict]) -> list[ClaimLine]:
     if lines:
         _touch(locked)
         _refresh(locked)
-    return list(ClaimLine.objects.filter(claim=locked, position__gt=last).order_by("position"))
+    return list(
+        ClaimLine.objects.filter(claim=locked, position__gt=last)
+        .select_related("school", "order_class")
+        .order_by("position")
+    )
 
 
 # --- documents --------------------------------------------------------------------------------------------------
