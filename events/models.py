@@ -323,6 +323,11 @@ class CooperationRecord(TenantModel):
             ),
         ]
 
+    @property
+    def class_label(self) -> str:
+        """How an order or named class is called: its class name, or the record's title when none is given."""
+        return self.class_name or self.title
+
     def __str__(self):
         return self.title
 

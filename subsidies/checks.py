@@ -358,10 +358,6 @@ def _school_findings(school, version: ProgramVersion) -> list[Finding]:
 GRADUATION_MONTH_DAY = (6, 30)
 
 
-def class_name(record) -> str:
-    return record.class_name or record.title
-
-
 def graduation_day(year: int) -> datetime.date:
     return datetime.date(year, *GRADUATION_MONTH_DAY)
 
@@ -382,7 +378,7 @@ def order_class_findings(record, enterprise_id: int | None, period: Period | Non
             "Choose the order or named class the graduate comes from: one of your enterprise's classes in the "
             "alliance's cooperation records (the secretariat records them)."
         ))]  # fmt: skip
-    name = class_name(record)
+    name = record.class_label
     if record.kind not in CooperationKind.class_kinds() or (
         enterprise_id is not None and record.enterprise_id != enterprise_id
     ):
@@ -449,7 +445,7 @@ def _order_class_numbers(claim: Claim, lines: list[ClaimLine], result) -> None:
     for line in counted:
         record = line.order_class
         employed = record.graduates_employed
-        name = class_name(record)
+        name = record.class_label
         if employed is None:
             result[line.pk].append(_warning(
                 "order_class_over_employed", gettext_noop("The number of graduates %(class)s employed under the agreement is "

@@ -205,7 +205,7 @@ def resident_id_text(value) -> tuple[str, bool]:
 
 def class_label(record) -> str:
     """A class as the template's dropdown names it: its name, with the graduation year when two share a name."""
-    name = record.class_name or record.title
+    name = record.class_label
     return f"{name}（{record.graduation_year}届）" if record.graduation_year else name
 
 

@@ -149,7 +149,7 @@ class ClaimLineSerializer(serializers.ModelSerializer):
 
     def get_order_class_name(self, line) -> str:
         record = line.order_class if line.order_class_id else None
-        return (record.class_name or record.title) if record is not None else ""
+        return record.class_label if record is not None else ""
 
 
 class ClaimDocumentSerializer(serializers.ModelSerializer):

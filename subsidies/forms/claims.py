@@ -43,11 +43,11 @@ def order_class_label(record) -> str:
     """How a class is offered: its name, school and graduation year."""
     if record.graduation_year:
         return _("%(class)s · %(school)s · graduating %(year)s") % {
-            "class": record.class_name or record.title, "school": record.school.name,
+            "class": record.class_label, "school": record.school.name,
             "year": record.graduation_year,
         }  # fmt: skip
     return _("%(class)s · %(school)s") % {
-        "class": record.class_name or record.title,
+        "class": record.class_label,
         "school": record.school.name,
     }
 

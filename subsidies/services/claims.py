@@ -427,7 +427,7 @@ def _order_class(value, claim: Claim | None, errors: dict):
     elif claim is not None and record.enterprise_id != claim.enterprise_id:
         problem = _(
             "%(class)s is a class of another enterprise: choose one of your enterprise's classes."
-        ) % {"class": record.class_name or record.title}
+        ) % {"class": record.class_label}
     elif claim is not None and claim.program.kind != ProgramKind.ORDER_CLASS:
         problem = _("Only lines of an order-class employment claim name an order class.")
     if problem:
@@ -480,7 +480,7 @@ def clean_line_values(values: dict, *, partial: bool = False, claim: Claim | Non
             if given_school is not None and given_school.pk != record.school_id:
                 errors.setdefault("school", []).append(
                     _("The school of a graduate of %(class)s is the class's: %(school)s.")
-                    % {"class": record.class_name or record.title, "school": record.school.name}
+                    % {"class": record.class_label, "school": record.school.name}
                 )
             clean["school"] = record.school
     for name in ("specialty", "post", "agreement_number", "insurance_policy_number", "award_level"):
@@ -602,7 +602,7 @@ def update_claim_line(line: ClaimLine, values: dict, actor=None) -> ClaimLine:
             if clean["school"] is None or clean["school"].pk != record.school_id:
                 raise ValidationError({"school": _(
                     "The school of a graduate of %(class)s is the class's: %(school)s."
-                ) % {"class": record.class_name or record.title, "school": record.school.name}})  # fmt: skip
+                ) % {"class": record.class_label, "school": record.school.name}})  # fmt: skip
         changed = [
             name for name, value in clean.items()
             if getattr(current, name) != value and name not in ("resident_id_encrypted", "resident_id_masked")
