@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -19,6 +20,15 @@ class ErrorBodySerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorBodySerializer()
+
+
+class Conflict(exceptions.APIException):
+    """409 `conflict`: the step is not allowed in the object's current state; raised with the service's message.
+    Django ValidationErrors need no wrapping: `exception_handler` answers them 400 `invalid`."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("The request conflicts with the current state of the object.")
+    default_code = "conflict"
 
 
 def exception_handler(exc, context):

@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
-from alliances.api.errors import ErrorSerializer
+from alliances.api.errors import Conflict, ErrorSerializer
 from alliances.permissions import Action
 from members.filters import MemberUnitFilter
 from members.models import CURRENT_MEMBER_STATUSES, MemberUnit, Specialty
@@ -34,12 +34,6 @@ from ..models import CooperationDocument, CooperationRecord, CooperationStatus, 
 from ..services import cooperation as services
 
 # --- Errors ----------------------------------------------------------------------------------------------
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The request conflicts with the current state of the record.")
-    default_code = "conflict"
 
 
 INVALID = OpenApiResponse(ErrorSerializer, description=_("Invalid input: `details` has the field errors."))

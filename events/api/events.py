@@ -23,11 +23,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
-from alliances.api.errors import ErrorSerializer
+from alliances.api.errors import Conflict, ErrorSerializer
 from alliances.governance import Resolution
 from alliances.permissions import Action
 from alliances.personal_data import mask_mobile
@@ -46,12 +46,6 @@ from ..services import events as services
 from ..services import registrations as registration_services
 
 # --- Errors ----------------------------------------------------------------------------------------------
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The request conflicts with the current state of the event or registration.")
-    default_code = "conflict"
 
 
 INVALID = OpenApiResponse(ErrorSerializer, description=_("Invalid input: `details` has the field errors."))

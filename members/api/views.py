@@ -16,12 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
-from alliances.api.errors import ErrorSerializer
+from alliances.api.errors import Conflict, ErrorSerializer
 from alliances.api.serializers import JobSerializer
 from alliances.permissions import Action
 
@@ -40,12 +40,6 @@ from ..models import (
 from . import serializers as s
 
 # --- Errors ----------------------------------------------------------------------------------------------
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The request conflicts with the current state of the object.")
-    default_code = "conflict"
 
 
 INVALID = OpenApiResponse(ErrorSerializer, description=_("Invalid input: `details` has the field errors."))

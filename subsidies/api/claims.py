@@ -41,7 +41,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
-from alliances.api.errors import ErrorSerializer
+from alliances.api.errors import Conflict, ErrorSerializer
 from alliances.audit import record_event
 from alliances.permissions import Action
 from alliances.personal_data import decrypt
@@ -65,12 +65,6 @@ from ..services import claims as services
 from ..workflow import TransitionRefused
 
 # --- errors ------------------------------------------------------------------------------------------------------
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = gettext_lazy("The request conflicts with the current state of the claim.")
-    default_code = "conflict"
 
 
 INVALID = OpenApiResponse(

@@ -16,7 +16,6 @@ object is used by claims or runs.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +31,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
-from alliances.api.errors import ErrorSerializer
+from alliances.api.errors import Conflict, ErrorSerializer
 from alliances.permissions import Action
 
 from ..filters import PeriodFilter, ProgramFilter
@@ -40,12 +39,6 @@ from ..models import FundingShare, Period, PeriodKind, Program, ProgramKind, Pro
 from ..services import programs as services
 
 # --- errors ------------------------------------------------------------------------------------------------
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The object is used by claims or calculation runs.")
-    default_code = "conflict"
 
 
 INVALID = OpenApiResponse(ErrorSerializer, description=_("Invalid input: `details` has the errors."))
@@ -58,9 +51,6 @@ def run_service(call):
         return call()
     except services.InUse as exc:
         raise Conflict(" ".join(exc.messages)) from exc
-    except ValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        raise exceptions.ValidationError(detail) from exc
 
 
 # --- serializers ---------------------------------------------------------------------------------------------

@@ -12,15 +12,14 @@ line (or the claim) changed since the caller read it (`stale`): nothing was chan
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status
+from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
-from alliances.api.errors import ErrorSerializer
+from alliances.api.errors import Conflict, ErrorSerializer
 from alliances.permissions import Action
 
 from ..forms.review import ReviewQueueFilter
@@ -30,12 +29,6 @@ from ..workflow import TransitionRefused
 from .claims import FindingsField
 
 # --- errors ------------------------------------------------------------------------------------------------
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The request conflicts with the current state of the claim.")
-    default_code = "conflict"
 
 
 class Stale(Conflict):
@@ -58,9 +51,6 @@ def run_service(call):
         raise Stale(str(exc)) from exc
     except TransitionRefused as exc:
         raise Conflict(str(exc)) from exc
-    except ValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        raise exceptions.ValidationError(detail) from exc
 
 
 # --- output ------------------------------------------------------------------------------------------------

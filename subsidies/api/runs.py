@@ -15,7 +15,6 @@ run being calculated, or calculated again since `token`, approving a draft, calc
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +31,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
-from alliances.api.errors import ErrorSerializer
+from alliances.api.errors import Conflict, ErrorSerializer
 from alliances.api.serializers import JobSerializer
 from alliances.permissions import Action
 from alliances.spreadsheets import XLSX_CONTENT_TYPE
@@ -47,12 +46,6 @@ from ..workflow import TransitionRefused
 # --- errors ------------------------------------------------------------------------------------------------
 
 
-class RunConflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The request conflicts with the current state of the run.")
-    default_code = "conflict"
-
-
 INVALID = OpenApiResponse(ErrorSerializer, description=_("Invalid input: `details` has the errors."))
 CONFLICT = OpenApiResponse(ErrorSerializer, description=_("The run's state does not allow the step."))
 
@@ -61,10 +54,7 @@ def run_service(call):
     try:
         return call()
     except TransitionRefused as exc:
-        raise RunConflict(str(exc)) from exc
-    except ValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        raise exceptions.ValidationError(detail) from exc
+        raise Conflict(str(exc)) from exc
 
 
 # --- serializers -------------------------------------------------------------------------------------------
