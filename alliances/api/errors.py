@@ -31,6 +31,12 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+def error_response(code: str, message, details, http_status: int = status.HTTP_400_BAD_REQUEST, headers=None):
+    """An answer in the API's error format, for a view that reports an error it found itself (per-row errors)."""
+    body = {"error": {"code": code, "message": str(message), "details": details, "status": http_status}}
+    return Response(body, status=http_status, headers=headers)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -51,6 +57,5 @@ def exception_handler(exc, context):
         data = response.data
         message = str(data.get("detail", "")) if isinstance(data, dict) else str(data)
         details = None
-    body = {"error": {"code": code, "message": message, "details": details, "status": response.status_code}}
     headers = {k: v for k, v in response.items() if k in ("Retry-After", "WWW-Authenticate", "Allow")}
-    return Response(body, status=response.status_code or status.HTTP_400_BAD_REQUEST, headers=headers)
+    return error_response(code, message, details, response.status_code or status.HTTP_400_BAD_REQUEST, headers)

@@ -21,7 +21,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
-from alliances.api.errors import Conflict, ErrorSerializer
+from alliances.api.errors import Conflict, ErrorSerializer, error_response
 from alliances.api.serializers import JobSerializer
 from alliances.permissions import Action
 
@@ -355,8 +355,7 @@ class MemberUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Allian
                 errors=outcome.errors, error_count=outcome.error_count or len(outcome.errors),
                 report_job=JobSerializer(report, context=context).data if report else None,
             )  # fmt: skip
-            body = {"code": "invalid", "message": str(message), "details": details, "status": 400}
-            return Response({"error": body}, status=status.HTTP_400_BAD_REQUEST)
+            return error_response("invalid", message, details)
         return Response({"created": outcome.created, "rows": outcome.rows}, status=status.HTTP_201_CREATED)
 
     def _job_url(self, job) -> str:

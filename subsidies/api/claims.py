@@ -41,7 +41,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from alliances.api.base import AllianceModelViewSet
-from alliances.api.errors import Conflict, ErrorSerializer
+from alliances.api.errors import Conflict, ErrorSerializer, error_response
 from alliances.audit import record_event
 from alliances.permissions import Action
 from alliances.personal_data import decrypt
@@ -86,11 +86,6 @@ ROWS_REFUSED = OpenApiResponse(
         "Nothing was added: `details.rows` lists each row's errors (row from 1, field, message)."
     ),
 )
-
-
-def error_response(code: str, message: str, details, http_status: int = 400) -> Response:
-    body = {"code": code, "message": str(message), "details": details, "status": http_status}
-    return Response({"error": body}, status=http_status)
 
 
 def run_service(call):
