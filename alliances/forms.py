@@ -75,6 +75,11 @@ class SecondFactorForm(forms.Form):
     )
 
 
+def error_messages(exc: Exception) -> list[str]:
+    """What a refused step says, as a list: a ValidationError's messages, or a refusal's one text."""
+    return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+
+
 def attach_errors(form, exc: ValidationError) -> None:
     """A service's ValidationError onto the form: known fields by name, the rest above the form."""
     if hasattr(exc, "error_dict"):

@@ -22,7 +22,7 @@ from django.views import View
 from django.views.generic import FormView
 
 from alliances.audit import record_event
-from alliances.forms import attach_errors
+from alliances.forms import attach_errors, error_messages
 from alliances.generic import AllianceListView, AllianceObjectMixin, AllianceView
 from alliances.permissions import Action
 from alliances.personal_data import decrypt
@@ -52,10 +52,6 @@ from ..workflow import EDITABLE_CLAIM_STATUSES, TransitionRefused
 S = ClaimStatus
 ERRORS_SHOWN = 500  # import problems on the page; the report has them all
 LINES_PER_PAGE = 200
-
-
-def _messages_of(exc: Exception) -> list[str]:
-    return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
 
 
 def claim_url(claim: Claim, slug: str) -> str:
@@ -412,7 +408,7 @@ class ClaimLineDeleteView(ClaimMixin, View):
         try:
             services.remove_claim_line(line, actor=request.user)
         except (ValidationError, TransitionRefused) as exc:
-            for message in _messages_of(exc):
+            for message in error_messages(exc):
                 messages.error(request, message)
         else:
             messages.success(
@@ -552,7 +548,7 @@ class ClaimDocumentUploadView(ClaimMixin, View):
                 self.claim, form.cleaned_data["file"], form.cleaned_data.get("title", ""), actor=request.user
             )
         except (ValidationError, TransitionRefused) as exc:
-            for message in _messages_of(exc):
+            for message in error_messages(exc):
                 messages.error(request, message)
         else:
             messages.success(request, _("Document “%(title)s” attached.") % {"title": document.title})
@@ -567,7 +563,7 @@ class ClaimDocumentDeleteView(ClaimMixin, View):
         try:
             services.remove_claim_document(document, actor=request.user)
         except (ValidationError, TransitionRefused) as exc:
-            for message in _messages_of(exc):
+            for message in error_messages(exc):
                 messages.error(request, message)
         else:
             messages.success(request, _("Document “%(title)s” removed.") % {"title": document.title})

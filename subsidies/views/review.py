@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
+from alliances.forms import attach_errors, error_messages
 from alliances.generic import AllianceListView, AllianceObjectMixin, AllianceView
 from alliances.permissions import Action
 
@@ -31,10 +32,6 @@ from ..workflow import TransitionRefused
 S = ClaimStatus
 # Claims whose findings are refreshed when a reviewer opens them (decided claims are left as they were).
 OPEN_STATUSES = (S.SUBMITTED, S.SCHOOL_CONFIRMATION, S.UNDER_REVIEW)
-
-
-def _errors(exc: Exception) -> list[str]:
-    return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
 
 
 def _status_code(exc: Exception) -> int:
@@ -140,7 +137,7 @@ class ClaimConfirmView(SchoolClaimMixin, View):
                 self.membership.member_unit_id, self.claim, form.decisions(), actor=request.user
             )
         except (ValidationError, TransitionRefused) as exc:
-            form.add_error(None, _errors(exc))
+            form.add_error(None, error_messages(exc))
             return self.render_page(list(self.my_lines()), form, status=_status_code(exc))
         self.announce(result)
         return redirect(self.page_url())
@@ -154,7 +151,7 @@ class ClaimConfirmAllView(SchoolClaimMixin, View):
                 self.membership.member_unit_id, self.claim, actor=request.user
             )
         except (ValidationError, TransitionRefused) as exc:
-            for message in _errors(exc):
+            for message in error_messages(exc):
                 messages.error(request, message)
         else:
             self.announce(result)
@@ -286,7 +283,7 @@ class ReviewLineView(ClaimReviewMixin, View):
             try:
                 services.review_lines(self.claim, form.decisions(line.pk), actor=request.user)
             except (ValidationError, TransitionRefused) as exc:
-                error = " ".join(_errors(exc))
+                error = " ".join(error_messages(exc))
         if not request.htmx:
             if error:
                 messages.error(request, error)
@@ -315,7 +312,7 @@ class ReviewLinesView(ClaimReviewMixin, View):
             try:
                 changed = services.review_lines(self.claim, form.decisions(), actor=request.user)
             except (ValidationError, TransitionRefused) as exc:
-                errors, status = _errors(exc), _status_code(exc)
+                errors, status = error_messages(exc), _status_code(exc)
             else:
                 notice = ngettext("%(count)d line saved.", "%(count)d lines saved.", len(changed)) % {
                     "count": len(changed)
@@ -337,7 +334,7 @@ class ApproveCleanLinesView(ClaimReviewMixin, View):
         try:
             count = services.approve_clean_lines(self.claim, actor=request.user)
         except (ValidationError, TransitionRefused) as exc:
-            errors = _errors(exc)
+            errors = error_messages(exc)
         else:
             notice = (
                 ngettext(
@@ -370,11 +367,10 @@ class ClaimDecideView(ClaimReviewMixin, View):
                 expected_revision=data.get("revision"),
             )  # fmt: skip
         except (ValidationError, TransitionRefused) as exc:
-            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-                for field, field_errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, field_errors)
+            if isinstance(exc, ValidationError):
+                attach_errors(form, exc)
             else:
-                form.add_error(None, _errors(exc))
+                form.add_error(None, error_messages(exc))
             return self.render_review(decision_form=form, status=_status_code(exc))
         messages.success(
             request,
