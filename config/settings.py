@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "alliances.context_processors.navigation",
+                "subsidies.context_processors.subsidy_navigation",
             ],
         },
     },
