@@ -239,6 +239,19 @@ def errors_by_row(result):
     return {(e["row"], e["column"]): e for e in result.errors}
 
 
+def test_an_id_number_in_a_number_cell_is_refused_even_when_its_rounded_digits_pass(world, claim):
+    """A number cell keeps 15 significant digits: the digits read back are not the card's, and one time in eleven
+    they pass the check digit anyway. Such a cell is refused whatever its digits say."""
+    exact = next(  # a valid number that survives as a double, so the check digit cannot give it away
+        number for number in (make_id(seq=seq) for seq in range(1000))
+        if number.isdigit() and int(float(int(number))) == int(number)
+    )
+    result = run(claim, workbook([row(world), row(world, 身份证号=int(exact))]), world)
+    assert result.created == 0 and not ClaimLine.objects.exists()
+    problem = errors_by_row(result)[(3, "身份证号")]
+    assert "15 digits" in problem["message"] and problem["value"] == exact[:4] + "*" * 10 + exact[-4:]
+
+
 def test_every_problem_is_listed_and_nothing_is_imported(world, claim):
     duplicate, numeric = make_id(), make_id()
     bad_digit = wrong_check_digit(make_id())
