@@ -89,6 +89,18 @@ def display(value) -> str:
     return str(value).strip()
 
 
+EXACT_NUMBER_DIGITS = 15  # what Excel (and a double) keeps of a number
+
+
+def is_rounded_number(value) -> bool:
+    """A number cell past 15 digits: what it holds is rounded, so an ID number or a code typed into it has lost
+    its last digits — whatever its check character says (the rounded digits pass it now and then)."""
+    return (
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+        and len(display(value).lstrip("-")) > EXACT_NUMBER_DIGITS
+    )  # fmt: skip
+
+
 def plain(value) -> str:
     """Text of a code-like value: numbers without a decimal point, full-width characters made half-width."""
     return unicodedata.normalize("NFKC", display(value)).strip()

@@ -61,6 +61,7 @@ from alliances.imports import (
     fold,
     formulas_refused,
     is_formula,
+    is_rounded_number,
     no_data_rows,
     plain,
     problems_found,
@@ -310,6 +311,11 @@ def _choice(lookup: dict[str, str], allowed: Iterable[str], value) -> str:
 
 
 def _credit_code(value) -> str:
+    if is_rounded_number(value):
+        raise CellProblem(_(
+            "The cell holds a number: Excel keeps only 15 digits of a number, so the last digits of this code are "
+            "lost. Format the column as text and type the code again."
+        ))  # fmt: skip
     code = normalise_credit_code(plain(value))
     problem = credit_code_problem(code)
     if problem:

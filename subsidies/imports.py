@@ -57,6 +57,7 @@ from alliances.imports import (
     fold,
     formulas_refused,
     is_formula,
+    is_rounded_number,
     no_data_rows,
     plain,
     problems_found,
@@ -77,7 +78,6 @@ from .services import claims as services
 IMPORT_JOB_KIND = "subsidies.import_claim_lines"
 MAX_LINES = 5_000
 MAX_STORED_ERRORS = 5_000
-EXACT_NUMBER_DIGITS = 15  # what Excel (and a float) keeps of a number
 DATA_SHEET = "实习学生"
 INSTRUCTIONS_SHEET = "填写说明"
 SCHOOLS_SHEET = "学校名单"
@@ -279,9 +279,7 @@ class LineValidator(RowValidator):
                 elif key == "resident_id":
                     text, numeric = resident_id_text(value)
                     shown_id = mask_resident_id(text)
-                    if numeric and len(text) > EXACT_NUMBER_DIGITS:
-                        # Past 15 digits a number cell holds a rounded value: its digits are not the card's, even
-                        # when they happen to pass the check digit (one time in eleven).
+                    if is_rounded_number(value):
                         self.add(row.number, key, shown_id, _(
                             "The cell holds a number: Excel keeps only 15 digits of a number, so the last digits "
                             "of this ID number are lost. Format the column as text and type the number again."

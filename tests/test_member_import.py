@@ -353,6 +353,16 @@ def test_headings_that_are_unknown_twice_or_missing_are_reported(alliance):
     assert not MemberUnit.objects.filter(alliance=alliance).exists()
 
 
+def test_a_credit_code_in_a_number_cell_is_refused(alliance):
+    """An all-digit credit code typed into a number cell is rounded past 15 digits; refused, even when the
+    rounded digits would pass the check character."""
+    number = next(n for n in range(2, 10_000) if credit(n).isdigit())
+    data = workbook_bytes([enterprise_row(1), enterprise_row(number, credit_code=int(credit(number)))])
+    outcome = start_import(alliance=alliance, upload=upload(data), requested_by=None)
+    assert "15 digits" in errors_by_cell(outcome.errors)[(3, "统一社会信用代码*")]
+    assert not MemberUnit.objects.filter(alliance=alliance).exists()
+
+
 # --- Files that are refused as a whole --------------------------------------------------------------------------
 
 
