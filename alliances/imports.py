@@ -34,7 +34,9 @@ from io import BytesIO
 
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from .jobs import deferred_text
 from .spreadsheets import safe_cell
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -167,9 +169,13 @@ def no_data_rows() -> str:
 
 
 def problems_found(count: int) -> str:
-    return _("Nothing was imported: %(count)d problems were found. Correct the file and upload it again.") % {
-        "count": count
-    }
+    """Lazy: a job stores it in each language (alliances.jobs.message_fields)."""
+    return deferred_text(
+        gettext_lazy(
+            "Nothing was imported: %(count)d problems were found. Correct the file and upload it again."
+        ),
+        {"count": count},
+    )
 
 
 def build_error_report(errors: list[dict]) -> bytes:

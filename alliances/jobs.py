@@ -10,17 +10,45 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy
 
 from .audit import acting_as, record_event
 from .models import ACTIVE_JOB_STATUSES, Job, JobStatus
 from .tenancy import scope, unscoped
 
 logger = logging.getLogger(__name__)
+
+
+def deferred_text(text, params: dict | None = None) -> str:
+    """`text % params`, formatted in whichever language is active when it is read. `_("…") % {…}` is fixed in
+    the worker's language the moment it is formatted; a job's messages are written this way instead (with a
+    lazy `text`), so that `message_fields` can store them in every language and each reader sees their own.
+    Parameters that are lazy translations, exceptions or models are turned into text in that language too."""
+
+    def render() -> str:
+        if not params:
+            return str(text)
+        return str(text) % {
+            name: value if isinstance(value, int | float) else str(value) for name, value in params.items()
+        }
+
+    return lazy(render, str)()
+
+
+def message_fields(message) -> dict:
+    """The Job columns for a message: `messages`, the text in each site language, and `message`, the text in
+    the default one. `message` may be a plain string (the same in each), a lazy translation or a deferred_text."""
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = str(message)[:500]
+    return {"message": texts[settings.LANGUAGE_CODE], "messages": texts}
 
 
 @dataclass
@@ -121,6 +149,7 @@ def _execute(job: Job) -> None:
         attempts=F("attempts") + 1,
         progress=0,
         message="",
+        messages={},
     )
     job.refresh_from_db()
     last_reported = {"value": -1}
@@ -130,7 +159,7 @@ def _execute(job: Job) -> None:
         if percent == last_reported["value"] and not message:
             return
         last_reported["value"] = percent
-        Job.objects.filter(pk=job.pk).update(progress=percent, message=message[:500])
+        Job.objects.filter(pk=job.pk).update(progress=percent, **message_fields(message))
 
     try:
         outcome = get_job_kind(job.kind).handler(job, report)
@@ -139,7 +168,8 @@ def _execute(job: Job) -> None:
         Job.objects.filter(pk=job.pk).update(
             status=JobStatus.FAILED,
             finished_at=timezone.now(),
-            message=_("The job failed: %(error)s") % {"error": str(exc)[:400]},
+            # The error's own text is in each language too when it was raised with a lazy or deferred text.
+            **message_fields(deferred_text(gettext_lazy("The job failed: %(error)s"), {"error": exc})),
         )
         record_event("job.failed", job, outcome="failure", detail={"kind": job.kind, "error": str(exc)[:400]})
         return
@@ -152,7 +182,8 @@ def _execute(job: Job) -> None:
             job.result_file.save(outcome.filename, ContentFile(outcome.content), save=False)
         job.status = JobStatus.SUCCEEDED
         job.progress = 100
-        job.message = outcome.message[:500]
+        for name, value in message_fields(outcome.message).items():
+            setattr(job, name, value)
         job.result = outcome.result
         job.finished_at = timezone.now()
         job.save()

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .permissions import PlatformRole, Role
@@ -348,7 +348,8 @@ class Job(TenantModel):
     parameters_digest = models.CharField(max_length=64, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress"), default=0)
-    message = models.CharField(_("message"), max_length=500, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)  # in the default language
+    messages = models.JSONField(_("message in each language"), default=dict, blank=True)
     result_file = models.FileField(_("result file"), upload_to=job_result_path, blank=True, max_length=300)
     result = models.JSONField(_("result"), default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -395,6 +396,11 @@ class Job(TenantModel):
 
         kind = registered_job_kinds().get(self.kind)
         return str(kind.label) if kind else self.kind
+
+    @property
+    def display_message(self) -> str:
+        """The message in the reader's language (alliances.jobs.message_fields writes it in each)."""
+        return self.messages.get(translation.get_language()) or self.message
 
     @property
     def is_active(self) -> bool:

@@ -70,7 +70,7 @@ from alliances.imports import (
     write_headings,
     write_instructions,
 )
-from alliances.jobs import JobOutcome, enqueue_job
+from alliances.jobs import JobOutcome, deferred_text, enqueue_job, message_fields
 from alliances.models import AuditOutcome, Job, JobStatus
 
 from .identifiers import credit_code_problem, make_credit_code, normalise_credit_code
@@ -647,7 +647,8 @@ def import_rows(
 
     def validated(done: int) -> None:
         if progress:
-            progress(40 + done * 10 // max(total, 1), _("Checked %(done)d of %(total)d rows") % {"done": done, "total": total})  # fmt: skip
+            progress(40 + done * 10 // max(total, 1),
+                     deferred_text(gettext_lazy("Checked %(done)d of %(total)d rows"), {"done": done, "total": total}))  # fmt: skip
 
     parsed = validator.validate(rows, validated)
     if not parsed and not validator.errors:
@@ -661,7 +662,7 @@ def _register(alliance, rows: list[ImportRow], *, filename, progress, job) -> tu
     """Register every row in one transaction, set-based (members.services.import_member_units)."""
     note = _("Imported from %(file)s") % {"file": filename}
     if progress:
-        progress(60, _("Registering %(total)d units") % {"total": len(rows)})
+        progress(60, deferred_text(gettext_lazy("Registering %(total)d units"), {"total": len(rows)}))
     try:
         with transaction.atomic():
             counts = import_member_units(
@@ -693,11 +694,14 @@ def _result(
 
 
 def _message(created: int, errors: list[dict]) -> str:
+    """The outcome, in whichever language reads it (a file error's own reason stays in the importer's)."""
     if errors:
         if len(errors) == 1 and errors[0]["row"] is None:
-            return _("Nothing was imported: %(reason)s") % {"reason": errors[0]["message"]}
+            return deferred_text(
+                gettext_lazy("Nothing was imported: %(reason)s"), {"reason": errors[0]["message"]}
+            )
         return problems_found(len(errors))
-    return _("%(count)d member units imported.") % {"count": created}
+    return deferred_text(gettext_lazy("%(count)d member units imported."), {"count": created})
 
 
 def error_report_filename(job: Job | None = None) -> str:
@@ -750,7 +754,7 @@ def _record_report(alliance, requested_by, filename: str, rows: int, errors: lis
     now = timezone.now()
     job = Job.objects.create(
         alliance=alliance, kind=IMPORT_JOB_KIND, parameters=parameters, parameters_digest=Job.digest(parameters),
-        status=JobStatus.SUCCEEDED, progress=100, message=_message(0, errors)[:500],
+        status=JobStatus.SUCCEEDED, progress=100, **message_fields(_message(0, errors)),
         result=_result(filename, rows, 0, errors, {}), requested_by=requested_by, started_at=now, finished_at=now,
         attempts=1,
     )  # fmt: skip
@@ -796,18 +800,18 @@ def run_import_job(job: Job, report_progress) -> JobOutcome:
                     data = handle.read(MAX_FILE_BYTES + 1)
             except FileNotFoundError as exc:
                 raise ImportFileError(_("The uploaded file is no longer stored; upload it again.")) from exc
-            report_progress(1, _("Reading the file"))
+            report_progress(1, gettext_lazy("Reading the file"))
             with WorkbookReader(data, LAYOUT) as reader:
                 estimate = max(reader.estimated_rows, 1)
                 rows = list(reader.rows(lambda done: report_progress(
-                    min(39, done * 40 // estimate), _("Read %(done)d rows") % {"done": done})))  # fmt: skip
+                    min(39, done * 40 // estimate), deferred_text(gettext_lazy("Read %(done)d rows"), {"done": done}))))  # fmt: skip
                 header = reader.header
         except ImportFileError as exc:
             errors = [file_error(str(exc))]
             _audit_refusal(job.alliance, filename, str(exc))
             result = _result(filename, 0, 0, errors, {})
         else:
-            report_progress(40, _("Checking %(count)d rows") % {"count": len(rows)})
+            report_progress(40, deferred_text(gettext_lazy("Checking %(count)d rows"), {"count": len(rows)}))
             created, errors, counts = import_rows(
                 alliance=job.alliance,
                 header=header,

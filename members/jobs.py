@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
-from alliances.jobs import JobOutcome, job_kind
+from alliances.jobs import JobOutcome, deferred_text, job_kind
 from alliances.permissions import Action
 from alliances.spreadsheets import safe_cell
 
@@ -52,13 +52,13 @@ def export_roster(job, report_progress) -> JobOutcome:
         if written % CHUNK == 0:
             report_progress(
                 written * 100 // max(total, 1),
-                _("%(done)d of %(total)d rows") % {"done": written, "total": total},
+                deferred_text(gettext_lazy("%(done)d of %(total)d rows"), {"done": written, "total": total}),
             )
     buffer = BytesIO()
     workbook.save(buffer)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     return JobOutcome(
-        message=_("%(count)d members exported.") % {"count": written},
+        message=deferred_text(gettext_lazy("%(count)d members exported."), {"count": written}),
         filename=f"members-{job.alliance.slug}-{stamp}.xlsx",
         content=buffer.getvalue(),
         result={"rows": written},

@@ -14,11 +14,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliances.audit import record_event
-from alliances.jobs import JobOutcome, job_kind
+from alliances.jobs import JobOutcome, deferred_text, job_kind
 from alliances.models import Alliance
 from alliances.permissions import Action
 
@@ -29,18 +28,21 @@ from .services import JOB_KIND
 
 REPORT_LANGUAGE = "zh-hans"  # an official document of a Chinese alliance: Chinese whatever the reader's language
 
+SECTION_LABELS = {
+    "membership": gettext_lazy("Membership"),
+    "governance": gettext_lazy("Governance"),
+    "events": gettext_lazy("Events"),
+    "cooperation": gettext_lazy("Cooperation"),
+    "internships": gettext_lazy("Internships"),
+    "subsidies": gettext_lazy("Subsidies"),
+    "alignment": gettext_lazy("Specialty–industry alignment"),
+    "dormant": gettext_lazy("Dormant members"),
+}
+
 
 def section_labels() -> dict[str, str]:
-    return {
-        "membership": _("Membership"),
-        "governance": _("Governance"),
-        "events": _("Events"),
-        "cooperation": _("Cooperation"),
-        "internships": _("Internships"),
-        "subsidies": _("Subsidies"),
-        "alignment": _("Specialty–industry alignment"),
-        "dormant": _("Dormant members"),
-    }
+    """The section titles in the active language."""
+    return {name: str(label) for name, label in SECTION_LABELS.items()}
 
 
 def report_filename(report_or_meta, extension: str) -> str:
@@ -50,12 +52,14 @@ def report_filename(report_or_meta, extension: str) -> str:
 
 def _outcome(report: AnnualReport) -> JobOutcome:
     return JobOutcome(
-        message=_("Annual report %(year)d, version %(version)d, is ready.")
-        % {"year": report.year, "version": report.version},
+        message=deferred_text(
+            gettext_lazy("Annual report %(year)d, version %(version)d, is ready."),
+            {"year": report.year, "version": report.version},
+        ),
         result={"annual_report": report.pk, "year": report.year, "version": report.version,
                 "url": reverse("annual-report-detail", kwargs={"alliance_slug": report.alliance.slug,
                                                                "annualreport_id": report.pk})},
-    )
+    )  # fmt: skip
 
 
 @job_kind(JOB_KIND, label=gettext_lazy("Annual report"), required_action=Action.GENERATE_REPORTS)
@@ -66,10 +70,13 @@ def generate_annual_report(job, report_progress) -> JobOutcome:
     alliance = job.alliance
     year = int(job.parameters["year"])
     with translation.override(REPORT_LANGUAGE):
-        labels = section_labels()
-
         def progress(name: str, index: int, count: int) -> None:
-            report_progress(5 + index * 55 // count, _("Computing the figures: %(section)s") % {"section": labels[name]})
+            report_progress(
+                5 + index * 55 // count,
+                deferred_text(
+                    gettext_lazy("Computing the figures: %(section)s"), {"section": SECTION_LABELS[name]}
+                ),
+            )
 
         figures = annual_figures(alliance, year, progress=progress)
         version = _next_version(alliance, year)
@@ -77,11 +84,11 @@ def generate_annual_report(job, report_progress) -> JobOutcome:
             "slug": alliance.slug, "year": year, "version": version, "generated_at": timezone.localtime(),
             "generated_by": str(job.requested_by or ""), "generator_version": GENERATOR_VERSION,
         }  # fmt: skip
-        report_progress(62, _("Writing the XLSX workbook"))
+        report_progress(62, gettext_lazy("Writing the XLSX workbook"))
         xlsx_bytes = xlsx.render(figures, meta)
-        report_progress(75, _("Writing the PDF document"))
+        report_progress(75, gettext_lazy("Writing the PDF document"))
         pdf_bytes = pdf.render(figures, meta)
-        report_progress(95, _("Storing the report"))
+        report_progress(95, gettext_lazy("Storing the report"))
         try:
             report = _store(job, alliance, year, version, figures, meta, xlsx_bytes, pdf_bytes)
         except IntegrityError:

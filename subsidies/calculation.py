@@ -115,10 +115,10 @@ from django.db.models.functions import (
 )
 from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliances.audit import record_event
+from alliances.jobs import deferred_text
 
 from .models import (
     CalculationRun,
@@ -369,11 +369,13 @@ class Terms:
         total = sum((share.percent for share in shares), Decimal("0"))
         if total != Decimal("100"):
             raise CalculationRefused(
-                _(
-                    "The funding shares of %(version)s add up to %(total)s %%, not 100 %%. Correct the payers "
-                    "of the program version first."
+                deferred_text(
+                    gettext_lazy(
+                        "The funding shares of %(version)s add up to %(total)s %%, not 100 %%. Correct the payers "
+                        "of the program version first."
+                    ),
+                    {"version": version, "total": total},
                 )
-                % {"version": version, "total": total}
             )
         payers, cumulative = [], 0
         for share in shares:
@@ -616,17 +618,23 @@ def calculate_run(
             .exists()
         ):
             raise CalculationRefused(
-                _(
-                    "%(program)s · %(period)s has a finalised run already; its approved claims are in that "
-                    "payment list and cannot be calculated again."
+                deferred_text(
+                    gettext_lazy(
+                        "%(program)s · %(period)s has a finalised run already; its approved claims are in that "
+                        "payment list and cannot be calculated again."
+                    ),
+                    {"program": program, "period": period},
                 )
-                % {"program": program, "period": period}
             )
         version = version_in_force(program, period.starts_on)
         if version is None:
             raise CalculationRefused(
-                _("No version of %(program)s is in force on %(date)s, the first day of %(period)s.")
-                % {"program": program, "date": period.starts_on.isoformat(), "period": period}
+                deferred_text(
+                    gettext_lazy(
+                        "No version of %(program)s is in force on %(date)s, the first day of %(period)s."
+                    ),
+                    {"program": program, "date": period.starts_on.isoformat(), "period": period},
+                )
             )
         terms = Terms.of(version)
         run = (
@@ -646,42 +654,44 @@ def calculate_run(
         else:
             for model in (DisbursementShare, Disbursement, RunLine):
                 delete_rows(model, run)
-        report(5, _("Previous results cleared"))
+        report(5, gettext_lazy("Previous results cleared"))
 
         source = LineSource(run, terms, approved_lines(program, period))
         source.materialise()
         totals = enterprise_totals(terms, source)
-        report(40, _("Line and enterprise amounts computed, caps applied"))
+        report(40, gettext_lazy("Line and enterprise amounts computed, caps applied"))
         capped_fen = totals["capped"]
         budget = None
         factor = Decimal("1")
         if terms.budget_fen is not None and capped_fen > terms.budget_fen:
             if version.over_budget_policy == OverBudgetPolicy.REFUSE:
                 raise CalculationRefused(
-                    _(
-                        "The amounts after caps add up to %(total)s CNY, more than the budget of %(budget)s CNY, "
-                        "and the program refuses to calculate over budget. Raise the budget in a new program "
-                        "version or change the policy to pro rata; nothing was written."
+                    deferred_text(
+                        gettext_lazy(
+                            "The amounts after caps add up to %(total)s CNY, more than the budget of %(budget)s CNY, "
+                            "and the program refuses to calculate over budget. Raise the budget in a new program "
+                            "version or change the policy to pro rata; nothing was written."
+                        ),
+                        {"total": yuan(capped_fen), "budget": yuan(terms.budget_fen)},
                     )
-                    % {"total": yuan(capped_fen), "budget": yuan(terms.budget_fen)}
                 )
             if connection.vendor == "sqlite" and capped_fen * terms.budget_fen > SQLITE_INT_MAX:
                 raise CalculationRefused(
-                    _("These amounts are too large for SQLite; calculate on PostgreSQL.")
+                    gettext_lazy("These amounts are too large for SQLite; calculate on PostgreSQL.")
                 )
             factor = (Decimal(terms.budget_fen) / Decimal(capped_fen)).quantize(Decimal("0.00000001"))
             budget = Budget(terms.budget_fen, capped_fen, factor)
         _insert_disbursements(run, terms, source, budget)
         refresh_statistics(Disbursement)
-        report(55, _("Budget applied"))
+        report(55, gettext_lazy("Budget applied"))
 
         _insert_lines(run, source)
         source.drop()
-        report(80, _("Line amounts written"))
+        report(80, gettext_lazy("Line amounts written"))
         for index, payer in enumerate(terms.payers):
             previous = terms.payers[index - 1].cumulative_basis_points if index else 0
             _insert_shares(run, payer, previous)
-        report(90, _("Payers' shares computed"))
+        report(90, gettext_lazy("Payers' shares computed"))
 
         lines = RunLine.objects.filter(run=run).aggregate(
             considered=Count("pk"), paid=Count("pk", filter=Q(amount__gt=0)), total=Sum(Fen("amount"))
@@ -720,7 +730,7 @@ def calculate_run(
                 "budget_factor": str(factor),
             },
         )
-        report(100, _("Calculated"))
+        report(100, gettext_lazy("Calculated"))
     return run
 
 

@@ -66,7 +66,7 @@ from alliances.imports import (
     write_headings,
     write_instructions,
 )
-from alliances.jobs import JobOutcome, job_kind
+from alliances.jobs import JobOutcome, job_kind, message_fields
 from alliances.models import AuditOutcome, Job, JobStatus
 from alliances.permissions import Action
 from alliances.personal_data import mask_resident_id
@@ -427,7 +427,7 @@ def _record_report(claim: Claim, actor, filename: str, rows: int, errors: list[d
     job = Job.objects.create(
         alliance_id=claim.alliance_id, kind=IMPORT_JOB_KIND, parameters=parameters,
         parameters_digest=Job.digest(parameters), status=JobStatus.SUCCEEDED, progress=100,
-        message=problems_found(len(errors))[:500], result=result, requested_by=services._user(actor), started_at=now,
+        **message_fields(problems_found(len(errors))), result=result, requested_by=services._user(actor), started_at=now,
         finished_at=now, attempts=1,
     )  # fmt: skip
     job.result_file.save(
@@ -441,7 +441,7 @@ def report_import(job: Job, report_progress) -> JobOutcome:
     """Imports of claim lines run within the request; their Job rows only keep the outcome (the error report).
     Running one again reports that outcome again."""
     result = job.result or {}
-    return JobOutcome(message=job.message, result=result)
+    return JobOutcome(message=problems_found(result.get("error_count", 0)), result=result)
 
 
 # --- the template ------------------------------------------------------------------------------------------------

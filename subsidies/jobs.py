@@ -8,15 +8,15 @@ there the progress is written through the job's connection and shows at the end.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alliances.jobs import JobOutcome, job_kind
+from alliances.jobs import JobOutcome, deferred_text, job_kind, message_fields
 from alliances.models import Job
 from alliances.permissions import Action
 
@@ -46,12 +46,15 @@ class SideChannelProgress:
         if self.side is None:
             self.fallback(percent, message)
         else:
+            fields = message_fields(message)
             try:
                 with self.side.cursor() as cursor:
                     cursor.execute(
-                        f"UPDATE {Job._meta.db_table} SET progress = %s, message = %s WHERE id = %s",
-                        [max(0, min(100, int(percent))), str(message)[:500], self.job_id],
-                    )
+                        f"UPDATE {Job._meta.db_table} SET progress = %s, message = %s, messages = %s::jsonb "
+                        "WHERE id = %s",
+                        [max(0, min(100, int(percent))), fields["message"],
+                         json.dumps(fields["messages"], ensure_ascii=False), self.job_id],
+                    )  # fmt: skip
             except Exception:  # progress is a courtesy: never fail the calculation because of it
                 logger.warning("progress of job %s not written", self.job_id, exc_info=True)
         if self.pause and percent < 100:
@@ -76,8 +79,10 @@ def calculate(job: Job, report_progress) -> JobOutcome:
     finally:
         progress.close()
     return JobOutcome(
-        message=_("%(lines)d lines of %(enterprises)d enterprises calculated: %(total)s CNY.")
-        % {"lines": run.lines_considered, "enterprises": run.enterprises, "total": run.total},
+        message=deferred_text(
+            gettext_lazy("%(lines)d lines of %(enterprises)d enterprises calculated: %(total)s CNY."),
+            {"lines": run.lines_considered, "enterprises": run.enterprises, "total": run.total},
+        ),
         result={
             "run": run.pk,
             "lines": run.lines_considered,

@@ -4,6 +4,8 @@ from io import BytesIO
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from alliances import jobs
@@ -105,6 +107,44 @@ def test_failing_job_is_recorded(alliance, staff_user, django_capture_on_commit_
         ).exists()
     finally:
         jobs._registry.pop("tests.explode")
+
+
+def test_messages_are_kept_in_each_language_and_shown_in_the_readers(
+    alliance, staff_user, staff_client, units, django_capture_on_commit_callbacks
+):
+    """A worker runs in one language; its progress, outcome and failure texts are stored in every language, so a
+    reader (page or API) sees them in their own, whatever the worker's."""
+    seen = {}
+
+    @job_kind("tests.languages", label="languages", required_action=Action.RUN_EXPORTS)
+    def languages(job, report):
+        report(50, jobs.deferred_text(gettext_lazy("%(done)d of %(total)d rows"), {"done": 1, "total": 2}))
+        seen.update(Job.objects.get(pk=job.pk).messages)
+        raise RuntimeError(jobs.deferred_text(gettext_lazy("Reading the file")))
+
+    try:
+        with translation.override("en"), django_capture_on_commit_callbacks(execute=True), scope(alliance.pk):
+            failed, _ = enqueue_job(alliance=alliance, kind="tests.languages", requested_by=staff_user)
+    finally:
+        jobs._registry.pop("tests.languages")
+    assert seen == {"zh-hans": "已处理1行，共2行", "en": "1 of 2 rows"}
+    failed.refresh_from_db()
+    assert failed.messages == {"zh-hans": "任务失败：正在读取文件", "en": "The job failed: Reading the file"}
+    assert failed.message == "任务失败：正在读取文件"  # the default language, for logs and the admin
+    with translation.override("en"):
+        assert failed.display_message == "The job failed: Reading the file"
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        job, _ = export(alliance, staff_user)
+    job.refresh_from_db()
+    assert job.messages == {"zh-hans": "已导出5个成员单位。", "en": "5 members exported."}
+    page = reverse("job-detail", kwargs={"alliance_slug": alliance.slug, "job_id": job.pk})
+    api = reverse("api:job-detail", kwargs={"alliance_slug": alliance.slug, "job_id": job.pk})
+    assert "已导出5个成员单位。" in staff_client.get(page).content.decode()
+    assert staff_client.get(api).json()["message"] == "已导出5个成员单位。"
+    staff_client.cookies["django_language"] = "en"
+    assert "5 members exported." in staff_client.get(page).content.decode()
+    assert staff_client.get(api).json()["message"] == "5 members exported."
 
 
 def test_job_runs_in_its_own_scope(alliance, staff_user, units, django_capture_on_commit_callbacks):

@@ -138,11 +138,16 @@ def test_a_refused_calculation_fails_the_job_with_its_message(
             {"program": setup.program.pk, "period": setup.period.pk},
         )
     job = Job.objects.get(kind=CALCULATION_JOB_KIND)
-    assert job.status == JobStatus.FAILED and "more than the budget of 100.00 CNY" in job.message
+    # Refused in a request in English, the message is kept in each language: each reader sees their own.
+    assert job.status == JobStatus.FAILED and "more than the budget of 100.00 CNY" in job.messages["en"]
+    assert "超过预算100.00元" in job.messages["zh-hans"] and job.message == job.messages["zh-hans"]
     run = CalculationRun.objects.get(program=setup.program)
     assert run.calculated_at is None and not run.lines.exists()
     page = client.get(url("subsidy-run-detail", run)).content.decode()
     assert 'data-testid="run-failed"' in page and "more than the budget" in page
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(url("subsidy-run-detail", run)).content.decode()
+    assert "任务失败：按上限核减后的金额合计" in page and "more than the budget" not in page
 
 
 def test_calculate_form_refuses_a_finalised_period(alliance, admin_user, client):

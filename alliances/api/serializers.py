@@ -34,6 +34,7 @@ class JobSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     requested_by = serializers.StringRelatedField()
     download_url = serializers.SerializerMethodField()
+    message = serializers.CharField(source="display_message", read_only=True)  # in the request's language
 
     class Meta:
         model = Job
