@@ -167,6 +167,7 @@ def test_secretariat_imports_admits_records_a_withdrawal_and_exports(page, live_
     page.locator("#id_votes_against").fill("0")
     page.locator("#id_votes_abstaining").fill("0")
     page.get_by_test_id("resolution-form").locator("button[type=submit]").click()
+    expect(page.locator(".messages")).to_contain_text("2026-理-05")  # recorded: only now is it in the database
     resolution = Resolution.objects.get(number="2026-理-05")
     assert resolution.passed and resolution.quorum_met
 

@@ -483,8 +483,8 @@ def test_claim_to_disbursement_list(page, live_server, new_page, scene, calculat
     second_tab = page.context.new_page()
     second_tab.on("dialog", lambda dialog: dialog.accept())
     page.get_by_test_id("to-submit").click()
+    expect(page.get_by_test_id("ready")).to_be_visible()  # on the submit page: only now is page.url its address
     second_tab.goto(page.url)
-    expect(page.get_by_test_id("ready")).to_be_visible()
     shot(page, "5-submit")
     page.get_by_test_id("submit-claim").click()
     expect(page.get_by_test_id("claim-status")).to_have_class(re.compile("status-school_confirmation"))
@@ -498,7 +498,7 @@ def test_claim_to_disbursement_list(page, live_server, new_page, scene, calculat
     page.goto(f"{base}{reverse('claim-create', args=[slug])}")
     page.locator("#id_period").select_option(str(s.period.pk))
     page.get_by_test_id("claim-create-submit").click()
-    assert page.url.rstrip("/").endswith(f"/claims/{claim.pk}")
+    expect(page).to_have_url(re.compile(rf"/claims/{claim.pk}/?$"))  # waits for the redirect; page.url would not
     page.get_by_role("link", name=zh("My claims")).first.click()
     expect(page.get_by_test_id("my-claims")).to_contain_text(claim.number)
     shot(page, "5a-my-claims")
