@@ -36,7 +36,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .jobs import deferred_text
+from .locale import deferred_text
 from .spreadsheets import safe_cell
 
 MAX_FILE_BYTES = 5 * 1024 * 1024

@@ -15,35 +15,20 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 
 from .audit import acting_as, record_event
+from .locale import deferred_text
 from .models import ACTIVE_JOB_STATUSES, Job, JobStatus
 from .tenancy import scope, unscoped
 
 logger = logging.getLogger(__name__)
 
 
-def deferred_text(text, params: dict | None = None) -> str:
-    """`text % params`, formatted in whichever language is active when it is read. `_("…") % {…}` is fixed in
-    the worker's language the moment it is formatted; a job's messages are written this way instead (with a
-    lazy `text`), so that `message_fields` can store them in every language and each reader sees their own.
-    Parameters that are lazy translations, exceptions or models are turned into text in that language too."""
-
-    def render() -> str:
-        if not params:
-            return str(text)
-        return str(text) % {
-            name: value if isinstance(value, int | float) else str(value) for name, value in params.items()
-        }
-
-    return lazy(render, str)()
-
-
 def message_fields(message) -> dict:
     """The Job columns for a message: `messages`, the text in each site language, and `message`, the text in
-    the default one. `message` may be a plain string (the same in each), a lazy translation or a deferred_text."""
+    the default one. `message` may be a plain string (the same in each), a lazy translation or a
+    `alliances.locale.deferred_text`."""
     texts = {}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):

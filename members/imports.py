@@ -70,7 +70,8 @@ from alliances.imports import (
     write_headings,
     write_instructions,
 )
-from alliances.jobs import JobOutcome, deferred_text, enqueue_job, message_fields
+from alliances.jobs import JobOutcome, enqueue_job, message_fields
+from alliances.locale import deferred_text
 from alliances.models import AuditOutcome, Job, JobStatus
 
 from .identifiers import credit_code_problem, make_credit_code, normalise_credit_code

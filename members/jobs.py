@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
-from alliances.jobs import JobOutcome, deferred_text, job_kind
+from alliances.jobs import JobOutcome, job_kind
+from alliances.locale import deferred_text
 from alliances.permissions import Action
 from alliances.spreadsheets import safe_cell
 

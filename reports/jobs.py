@@ -17,7 +17,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from alliances.audit import record_event
-from alliances.jobs import JobOutcome, deferred_text, job_kind
+from alliances.jobs import JobOutcome, job_kind
+from alliances.locale import deferred_text
 from alliances.models import Alliance
 from alliances.permissions import Action
 

@@ -118,7 +118,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from alliances.audit import record_event
-from alliances.jobs import deferred_text
+from alliances.locale import deferred_text
 
 from .models import (
     CalculationRun,

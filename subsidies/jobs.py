@@ -16,7 +16,8 @@ import time
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils.translation import gettext_lazy
 
-from alliances.jobs import JobOutcome, deferred_text, job_kind, message_fields
+from alliances.jobs import JobOutcome, job_kind, message_fields
+from alliances.locale import deferred_text
 from alliances.models import Job
 from alliances.permissions import Action
 

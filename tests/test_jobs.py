@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from alliances import jobs
 from alliances.jobs import enqueue_job, job_kind, run_job
+from alliances.locale import deferred_text
 from alliances.models import AuditEntry, Job, JobStatus
 from alliances.permissions import Action, Role
 from alliances.tenancy import no_scope, scope
@@ -118,9 +119,9 @@ def test_messages_are_kept_in_each_language_and_shown_in_the_readers(
 
     @job_kind("tests.languages", label="languages", required_action=Action.RUN_EXPORTS)
     def languages(job, report):
-        report(50, jobs.deferred_text(gettext_lazy("%(done)d of %(total)d rows"), {"done": 1, "total": 2}))
+        report(50, deferred_text(gettext_lazy("%(done)d of %(total)d rows"), {"done": 1, "total": 2}))
         seen.update(Job.objects.get(pk=job.pk).messages)
-        raise RuntimeError(jobs.deferred_text(gettext_lazy("Reading the file")))
+        raise RuntimeError(deferred_text(gettext_lazy("Reading the file")))
 
     try:
         with translation.override("en"), django_capture_on_commit_callbacks(execute=True), scope(alliance.pk):
